@@ -1,0 +1,44 @@
+"""An in-memory Kafka: topics with partitions, offsets, keys and record headers."""
+from __future__ import annotations
+
+import threading
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Kafka:
+    """A broker. Each partition keeps at most ``retention`` records (memory stays flat)."""
+
+    def __init__(self, partitions: int = 3, retention: int = 10_000):
+        self.partitions = partitions
+        self._retention = retention
+        self._logs: dict[tuple[str, int], deque[Record]] = {}
+        self._next_offset: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def produce(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> Record:
+        # Same key -> same partition, as Kafka's default partitioner guarantees.
+        partition = zlib.crc32(key.encode()) % self.partitions
+        with self._lock:
+            slot = (topic, partition)
+            offset = self._next_offset.get(slot, 0)
+            self._next_offset[slot] = offset + 1
+            record = Record(topic, partition, offset, key, value, dict(headers))
+            self._logs.setdefault(slot, deque(maxlen=self._retention)).append(record)
+            return record
+
+    def records(self, topic: str) -> list[Record]:
+        with self._lock:
+            return sorted((r for (t, _), log in self._logs.items() if t == topic for r in log),
+                          key=lambda r: (r.partition, r.offset))

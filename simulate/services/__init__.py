@@ -1,0 +1,1 @@
+"""The five simulated services, one module each, plus their shared base."""

@@ -1,0 +1,224 @@
+"""What every service does, written once: start a span, log a line, wait, record errors.
+
+A :class:`Service` owns a tracer from its own TracerProvider.  Its handlers run
+an :class:`Operation` per span: the operation takes its timing from the latency
+profile, continues a remote parent extracted from W3C headers when the work
+arrived over the wire, schedules its children (``op.call``) at the profile's
+offsets, and on failure records the exception and sets an ERROR status.
+"""
+from __future__ import annotations
+
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+
+from opentelemetry import baggage, context as otel_context, trace
+from opentelemetry.sdk.trace import Span
+from opentelemetry.semconv._incubating.attributes.db_attributes import (
+    DB_RESPONSE_RETURNED_ROWS, DbSystemNameValues)
+from opentelemetry.semconv.attributes.db_attributes import (
+    DB_COLLECTION_NAME, DB_NAMESPACE, DB_OPERATION_NAME, DB_QUERY_SUMMARY, DB_QUERY_TEXT,
+    DB_SYSTEM_NAME)
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from .. import wire
+from ..backends.database import Database, Statement
+from ..clock import Clock
+from ..profile import Profile, Step
+from ..telemetry import Telemetry
+
+# Baggage entries every server span copies onto itself, so each service's spans
+# can be found by business key without asking the caller for them.
+BAGGAGE_ATTRIBUTES = ("order.id", "user.id")
+
+
+class Latency(Protocol):
+    """Turns a nominal duration into the one to wait this time (jitter hook)."""
+
+    exact: bool
+
+    def sample(self, step: Step, ms: float) -> float: ...
+
+
+class ExactLatency:
+    """The profile, to the millisecond."""
+
+    exact = True
+
+    def sample(self, step: Step, ms: float) -> float:
+        return ms
+
+
+class LogSink(Protocol):
+    def line(self, icon: str, source: str, message: str, indent: int, *, service: str,
+             span_context: trace.SpanContext | None, time_ns: int) -> None: ...
+
+
+@dataclass
+class Runtime:
+    """Everything a service needs from its surroundings; injectable for tests."""
+
+    telemetry: Telemetry
+    clock: Clock
+    log: LogSink
+    profile: Profile
+    latency: Latency = field(default_factory=ExactLatency)
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class Operation:
+    """One span's lifetime on the profile's schedule.
+
+    Children are called through :meth:`call` in the order the profile lists
+    them; before each one the operation waits until the child's scheduled
+    start, so its own work lands before, between and after its children.
+    """
+
+    def __init__(self, step: Step, span: Span, runtime: Runtime):
+        self.step, self.span = step, span
+        self._runtime = runtime
+        self._clock = runtime.clock
+        latency = runtime.latency
+        profile = runtime.profile
+        self._exact = latency.exact
+        self._start_ns = self._clock.now_ns()
+        if step.is_leaf:
+            self._lead_ns = _ns(latency.sample(step, step.duration_ms))
+            self._gap_ns = self._tail_ns = 0
+        else:
+            self._lead_ns = _ns(latency.sample(step, step.lead_ms))
+            self._gap_ns = _ns(latency.sample(step, profile.gap_ms(step.key)))
+            self._tail_ns = _ns(latency.sample(step, step.tail_ms))
+        self._cursor_ns = self._start_ns + self._lead_ns  # when the next thing is due
+        self._next_child = 0
+        self._tokens: list[object] = []
+        self.failed = False
+
+    def add_baggage(self, values: Mapping[str, str]) -> None:
+        """Put entries in the baggage that every call made from here on carries."""
+        self._tokens.append(otel_context.attach(wire.with_baggage(values)))
+
+    def release_context(self) -> None:
+        while self._tokens:
+            otel_context.detach(self._tokens.pop())
+
+    def set(self, attributes: Mapping[str, Any]) -> None:
+        self.span.set_attributes(dict(attributes))
+
+    def fail(self, description: str, error_type: str) -> None:
+        """Mark the span failed without an exception (e.g. an HTTP 4xx reply)."""
+        self.failed = True
+        self.span.set_status(Status(StatusCode.ERROR, description))
+        self.span.set_attribute(ERROR_TYPE, error_type)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run the next child of this step at its scheduled time."""
+        return self.call_concurrently([lambda: fn(*args, **kwargs)])[0].get()
+
+    def call_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list:
+        """Run the next len(branches) children together; returns their Outcomes."""
+        keys = self.step.children[self._next_child:self._next_child + len(branches)]
+        if len(keys) != len(branches):
+            raise RuntimeError(f"{self.step.key}: more calls than the profile's children {self.step.children}")
+        if self._next_child:
+            self._cursor_ns += self._gap_ns
+        self._next_child += len(branches)
+        self._clock.sleep_until(self._cursor_ns)
+        outcomes = self._clock.run_concurrently(branches)
+        now = self._clock.now_ns()
+        if self._exact:
+            # Anchor to the schedule, not to when the child really returned, so
+            # per-call overhead does not pile up along the tree; a child that
+            # ended early (it failed) moves the schedule forward to now.
+            due = self._cursor_ns + max(_ns(self._runtime.profile[k].duration_ms) for k in keys)
+            self._cursor_ns = min(due, now)
+        else:
+            self._cursor_ns = max(self._cursor_ns, now)
+        return outcomes
+
+    def detach(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Start the next child without waiting for it (fire-and-forget)."""
+        self._next_child += 1
+        self._cursor_ns += self._gap_ns if self._next_child > 1 else 0
+        self._clock.sleep_until(self._cursor_ns)
+        self._clock.run_detached(lambda: fn(*args))
+
+    def finish(self, error: BaseException | None) -> None:
+        if error is not None:
+            self.span.record_exception(error, timestamp=self._clock.now_ns(), escaped=True)
+            if not self.failed:
+                self.span.set_status(Status(StatusCode.ERROR, str(error)))
+                self.span.set_attribute(ERROR_TYPE, getattr(error, "error_type", type(error).__name__))
+        self._clock.sleep_until(self._cursor_ns + self._tail_ns)
+        self.span.end(end_time=self._clock.now_ns())
+
+
+class Service:
+    """Base of the five services: identity, tracer, clock and the shared span recipe."""
+
+    service_name = ""  # resource service.name
+    display_name = ""  # how the emoji log names it
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self.tracer = runtime.telemetry.tracer(self.service_name)
+
+    @contextmanager
+    def operation(self, key: str, *, headers: Mapping[str, str] | None = None,
+                  attributes: Mapping[str, Any] | None = None) -> Iterator[Operation]:
+        """A span for profile step ``key``.
+
+        With ``headers`` the work arrived over the wire: the parent is whatever
+        the headers carry (nothing else crosses), and baggage from them is
+        attached for the duration of the handler.
+        """
+        step = self.runtime.profile[key]
+        parent = wire.extract(headers) if headers is not None else otel_context.get_current()
+        attrs = dict(attributes or {})
+        if headers is not None:
+            for name in BAGGAGE_ATTRIBUTES:
+                value = baggage.get_baggage(name, parent)
+                if value is not None:
+                    attrs.setdefault(name, value)
+        span = self.tracer.start_span(step.span_name, context=parent, kind=step.kind,
+                                      attributes=attrs, start_time=self.clock.now_ns())
+        op = Operation(step, span, self.runtime)  # type: ignore[arg-type]
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        error: BaseException | None = None
+        try:
+            yield op
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            op.release_context()
+            otel_context.detach(token)
+            op.finish(error)
+
+    def query(self, key: str, db: Database, statement: Statement, params: Sequence[Any]) -> list[tuple]:
+        """A SQL statement as a CLIENT span: the text with placeholders, never the values."""
+        with self.operation(key, attributes={
+            DB_SYSTEM_NAME: DbSystemNameValues.SQLITE.value, DB_NAMESPACE: db.name,
+            DB_QUERY_TEXT: statement.text, DB_OPERATION_NAME: statement.operation,
+            DB_COLLECTION_NAME: statement.collection,
+            DB_QUERY_SUMMARY: f"{statement.operation} {statement.collection}",
+        }) as op:
+            rows = db.execute(statement, params)
+            if statement.operation == "SELECT":
+                op.set({DB_RESPONSE_RETURNED_ROWS: len(rows)})
+            return rows
+
+    def say(self, icon: str, message: str, indent: int = 0, *, source: str | None = None) -> None:
+        """One line of the emoji log, tied to the current span."""
+        span_context = trace.get_current_span().get_span_context()
+        self.runtime.log.line(icon, source or self.display_name, message, indent,
+                              service=self.service_name,
+                              span_context=span_context if span_context.is_valid else None,
+                              time_ns=self.clock.now_ns())
+
+
+def _ns(ms: float) -> int:
+    return int(round(ms * 1_000_000))

@@ -1,0 +1,50 @@
+"""Inventory Service: is the item in stock? (SERVER span ``check-inventory``).
+
+Teaches: a SERVER span in its own service, a CLIENT span for a real SQL query
+(``db.query``: db.system.name, db.query.text with placeholders), and the seed's
+first failure scenario: stock 0 in the database makes check-inventory record
+the exception and fail with status ERROR.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from .. import attributes as attr
+from .. import wire
+from ..backends.database import SELECT_STOCK, Database
+from ..errors import OutOfStockError
+from ..messages import StockRequest, StockStatus
+from ..profile import INVENTORY_SERVICE
+from .base import Runtime, Service
+
+
+class InventoryService(Service):
+    service_name = INVENTORY_SERVICE
+    display_name = "Inventory Service"
+
+    def __init__(self, runtime: Runtime, db: Database):
+        super().__init__(runtime)
+        self._db = db
+
+    def check_stock(self, request: StockRequest, headers: Mapping[str, str]) -> StockStatus:
+        with self.operation("check-inventory", headers=headers, attributes={
+                attr.INVENTORY_ITEM_ID: request.item_id,
+                attr.INVENTORY_QUANTITY: request.quantity}) as op:
+            self.say("📊", "Checking stock...")
+            rows = op.call(self.query, "inventory.db.query", self._db, SELECT_STOCK, (request.item_id,))
+            available = rows[0][0] if rows else 0
+            op.set({attr.INVENTORY_AVAILABLE: available})
+            if available < request.quantity:
+                self.say("❌", "Out of stock")
+                raise OutOfStockError(f"Out of stock: {request.item_id} has {available}, "
+                                      f"{request.quantity} requested")
+            self.say("✓", "Stock available", indent=1)
+            return StockStatus(request.item_id, available)
+
+
+class InventoryClient:
+    def __init__(self, server: InventoryService):
+        self._server = server
+
+    def check_stock(self, request: StockRequest) -> StockStatus:
+        return wire.call(self._server.check_stock, request)

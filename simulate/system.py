@@ -1,0 +1,63 @@
+"""Wires the services, their clients and the backends into one running system."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import wire
+from .backends.database import Database
+from .backends.kafka import Kafka
+from .backends.payment_gateway import PaymentGateway
+from .messages import HttpRequest, HttpResponse, OrderRequest
+from .profile import (DEFAULT_AMOUNT, DEFAULT_ITEM_ID, DEFAULT_USER_ID, SCENARIOS, Scenario)
+from .services.base import Runtime
+from .services.gateway import ApiGateway, sequential_order_ids
+from .services.inventory import InventoryClient, InventoryService
+from .services.notification import NotificationClient, NotificationService
+from .services.order import OrderClient, OrderService
+from .services.payment import PaymentClient, PaymentService
+
+
+@dataclass
+class System:
+    gateway: ApiGateway
+    database: Database
+    payment_gateway: PaymentGateway
+    kafka: Kafka
+
+
+def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
+                 order_ids: Callable[[], str] | None = None) -> System:
+    """The world of ``scenario``: its stock and credit are the database's and the gateway's state."""
+    database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, "sku-2002": 50})
+    payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit})
+    kafka = Kafka()
+    inventory = InventoryService(runtime, database)
+    payments = PaymentService(runtime, payment_gateway)
+    notifications = NotificationService(runtime, kafka)
+    orders = OrderService(runtime, database, InventoryClient(inventory), PaymentClient(payments),
+                          NotificationClient(notifications))
+    gateway = ApiGateway(runtime, OrderClient(orders), order_ids or sequential_order_ids())
+    return System(gateway, database, payment_gateway, kafka)
+
+
+def default_order() -> OrderRequest:
+    return OrderRequest(user_id=DEFAULT_USER_ID, item_id=DEFAULT_ITEM_ID, quantity=1,
+                        amount=DEFAULT_AMOUNT)
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    status: int
+    body: dict
+    trace_id: str | None  # from the gateway's traceresponse header; None if not traced
+
+
+def place_order(system: System, order: OrderRequest | None = None,
+                headers: dict[str, str] | None = None) -> OrderOutcome:
+    """What a client does: POST /api/orders over the wire (optionally with its own traceparent)."""
+    request = HttpRequest("POST", "/api/orders", order or default_order())
+    response: HttpResponse = wire.call(system.gateway.handle, request, dict(headers or {}))
+    trace_id = response.headers.get("traceresponse", "").split("-")[1:2]
+    valid = trace_id and trace_id[0].strip("0")
+    return OrderOutcome(response.status, response.body, trace_id[0] if valid else None)

@@ -1,0 +1,77 @@
+"""Shared test fixtures: run the order flow with spans captured in memory."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from simulate.clock import Clock, VirtualClock
+from simulate.console import MemoryLog
+from simulate.profile import SCENARIOS, SEED_PROFILE, Profile
+from simulate.services.base import Runtime
+from simulate.system import OrderOutcome, System, build_system, place_order
+from simulate.telemetry import Telemetry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class FlowRun:
+    spans: list[ReadableSpan]
+    log: MemoryLog
+    outcome: OrderOutcome
+    system: System
+
+    def by_name(self, name: str, service: str | None = None) -> ReadableSpan:
+        found = [s for s in self.spans if s.name == name
+                 and (service is None or s.resource.attributes["service.name"] == service)]
+        assert len(found) == 1, f"expected one {name!r} span, got {len(found)}"
+        return found[0]
+
+    def parent_of(self, span: ReadableSpan) -> ReadableSpan | None:
+        if span.parent is None:
+            return None
+        return next((s for s in self.spans if s.context.span_id == span.parent.span_id), None)
+
+
+def run_flow(scenario: str = "none", clock: Clock | None = None, profile: Profile = SEED_PROFILE,
+             headers: dict | None = None, **runtime_kwargs) -> FlowRun:
+    exporter = InMemorySpanExporter()
+    telemetry = Telemetry([SimpleSpanProcessor(exporter)])
+    log = MemoryLog()
+    runtime = Runtime(telemetry=telemetry, clock=clock or VirtualClock(), log=log, profile=profile,
+                      **runtime_kwargs)
+    system = build_system(runtime, SCENARIOS[scenario])
+    outcome = place_order(system, headers=headers)
+    runtime.clock.drain()
+    telemetry.shutdown()
+    return FlowRun(list(exporter.get_finished_spans()), log, outcome, system)
+
+
+@pytest.fixture
+def flow():
+    return run_flow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_main(*args: str, env: dict | None = None, timeout: float = 60,
+             input_text: str | None = None) -> subprocess.CompletedProcess:
+    """``python main.py ARGS`` as a user runs it, with a clean OTEL_* environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    clean.update(env or {})
+    clean.setdefault("PYTHONIOENCODING", "utf-8")
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=timeout, input=input_text)
