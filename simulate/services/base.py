@@ -76,14 +76,14 @@ class Operation:
     start, so its own work lands before, between and after its children.
     """
 
-    def __init__(self, step: Step, span: Span, runtime: Runtime):
+    def __init__(self, step: Step, span: Span, runtime: Runtime, start_ns: int):
         self.step, self.span = step, span
         self._runtime = runtime
         self._clock = runtime.clock
         latency = runtime.latency
         profile = runtime.profile
         self._exact = latency.exact
-        self._start_ns = self._clock.now_ns()
+        self._start_ns = start_ns  # the span's own start_time: the schedule's origin
         if step.is_leaf:
             self._lead_ns = _ns(latency.sample(step, step.duration_ms))
             self._gap_ns = self._tail_ns = 0
@@ -183,9 +183,10 @@ class Service:
                 value = baggage.get_baggage(name, parent)
                 if value is not None:
                     attrs.setdefault(name, value)
+        start_ns = self.clock.now_ns()
         span = self.tracer.start_span(step.span_name, context=parent, kind=step.kind,
-                                      attributes=attrs, start_time=self.clock.now_ns())
-        op = Operation(step, span, self.runtime)  # type: ignore[arg-type]
+                                      attributes=attrs, start_time=start_ns)
+        op = Operation(step, span, self.runtime, start_ns)  # type: ignore[arg-type]
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         error: BaseException | None = None
         try:

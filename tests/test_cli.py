@@ -1,0 +1,62 @@
+"""Command-line behaviour: the three entry points, help, and bad input."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_main
+
+SEED_ORDER = ["📥 [API Gateway] Received order request", "📦 [Order Service] Processing order...",
+              "  ✓ [Order Service] Order validated", "📊 [Inventory Service] Checking stock..."]
+
+
+@pytest.mark.parametrize("args,last", [
+    ((), "✅ [API Gateway] Order created: order-1234"),
+    (("--fail", "inventory"), "❌ [API Gateway] Order failed: 409 Conflict"),
+    (("--fail", "payment"), "❌ [API Gateway] Order failed: 402 Payment Required"),
+])
+def test_entry_points_print_the_seed_log_and_a_trace_id(args, last):
+    result = run_main(*args, "--no-export")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[:4] == SEED_ORDER
+    log_end = next(i for i, line in enumerate(lines) if line.startswith("🔎 Trace ID: "))
+    assert lines[log_end - 1].startswith(last)
+    assert "\x1b[" not in result.stdout  # plain text when piped
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--fail", "cpu"), "invalid choice: 'cpu'"),
+    (("--endpoint", "http://:99999"), "invalid OTLP endpoint"),
+    (("--endpoint", "ftp://collector:4317"), "invalid OTLP endpoint"),
+    (("--speed", "-1"), "--speed"),
+    (("--exporter", "zipkin"), "invalid choice"),
+])
+def test_bad_flags_get_one_error_line_and_exit_2(args, message):
+    result = run_main(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"OTEL_TRACES_EXPORTER": "zipkin"}, "unknown traces exporter"),
+    ({"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, "OTEL_EXPORTER_OTLP_TIMEOUT"),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:notaport"}, "invalid OTLP endpoint"),
+])
+def test_bad_environment_gets_one_error_line_and_exit_2(env, message):
+    result = run_main(env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr
+
+
+def test_help_explains_every_flag():
+    result = run_main("--help")
+    assert result.returncode == 0
+    for flag in ("--fail", "--exporter", "--no-export", "--endpoint", "--speed", "--version"):
+        assert flag in result.stdout
+    assert "OTEL_EXPORTER_OTLP" in result.stdout
+
+
+def test_speed_zero_runs_without_sleeping():
+    result = run_main("--speed", "0", "--no-export")
+    assert result.returncode == 0 and "Order created: order-1234" in result.stdout

@@ -1,0 +1,108 @@
+"""End to end: python main.py against a real OTLP/gRPC receiver, a missing one, a slow one."""
+from __future__ import annotations
+
+import time
+
+import grpc
+import pytest
+
+from conftest import free_port, run_main
+from simulate.receiver import OtlpReceiver
+
+EXPECTED_PARENT = {
+    "POST /api/orders": None, "create-order": "POST /api/orders",
+    "validate-order": "create-order", "check-inventory": "create-order",
+    "process-payment": "create-order", "authorize-payment": "process-payment",
+    "save-order": "create-order", "send-notification": "create-order",
+}
+
+
+def test_all_ten_spans_arrive_in_one_trace_from_five_services():
+    with OtlpReceiver() as receiver:
+        result = run_main("--endpoint", receiver.endpoint)
+        assert result.returncode == 0, result.stderr
+        assert receiver.wait_for_spans(10, timeout_s=10)
+        spans = receiver.spans()
+    assert len(spans) == 10
+    assert len({s.span.trace_id for s in spans}) == 1
+    assert {s.service for s in spans} == {"api-gateway", "order-service", "inventory-service",
+                                          "payment-service", "notification-service"}
+    by_id = {s.span.span_id: s for s in spans}
+    for s in spans:
+        parent = by_id.get(s.span.parent_span_id)
+        if s.span.name == "db.query":
+            assert parent.span.name in ("check-inventory", "save-order")
+            assert parent.service == s.service
+        else:
+            assert (parent.span.name if parent else None) == EXPECTED_PARENT[s.span.name]
+    trace_id = spans[0].span.trace_id.hex()
+    assert f"Trace ID: {trace_id}" in result.stdout
+    assert "Exported 10 spans" in result.stdout
+    assert result.stderr == ""
+
+
+def test_env_endpoint_is_used_when_no_flag_is_given():
+    with OtlpReceiver() as receiver:
+        result = run_main(env={"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
+        assert result.returncode == 0
+        assert receiver.wait_for_spans(10, timeout_s=10)
+
+
+def _assert_one_warning(result, log_tail: str) -> None:
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr + result.stdout
+    warnings = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and "Could not export" in warnings[0], result.stderr
+    assert log_tail in result.stdout  # everything printed before is still there
+    assert "Trace ID:" in result.stdout
+
+
+def test_no_collector_prints_everything_then_one_warning_and_ends_quickly():
+    port = free_port()
+    started = time.monotonic()
+    result = run_main("--endpoint", f"http://127.0.0.1:{port}")
+    elapsed = time.monotonic() - started
+    _assert_one_warning(result, "✅ [API Gateway] Order created: order-1234")
+    assert f"127.0.0.1:{port}" in result.stderr and "--no-export" in result.stderr
+    assert elapsed < 15  # bench/fidelity.py reports the real figure (well under 1 s of overhead)
+
+
+@pytest.mark.parametrize("scenario,tail", [("inventory", "❌ [Inventory Service] Out of stock"),
+                                           ("payment", "❌ [Payment Service] Payment declined")])
+def test_failure_scenarios_also_survive_a_missing_collector(scenario, tail):
+    result = run_main("--fail", scenario, "--endpoint", f"http://127.0.0.1:{free_port()}")
+    _assert_one_warning(result, tail)
+
+
+def test_a_slow_collector_is_cut_off_by_the_export_timeout():
+    with OtlpReceiver(delay_s=8) as receiver:
+        started = time.monotonic()
+        result = run_main("--endpoint", receiver.endpoint,
+                          env={"OTEL_EXPORTER_OTLP_TIMEOUT": "300"})  # milliseconds, per the spec
+        elapsed = time.monotonic() - started
+    _assert_one_warning(result, "✅ [API Gateway] Order created: order-1234")
+    assert "DEADLINE_EXCEEDED" in result.stderr
+    assert elapsed < 7  # bounded by the 300 ms timeout, not by the receiver's 8 s
+
+
+def test_a_collector_answering_with_errors_gets_the_same_single_warning():
+    with OtlpReceiver(fail_with=grpc.StatusCode.PERMISSION_DENIED) as receiver:
+        result = run_main("--endpoint", receiver.endpoint)
+    _assert_one_warning(result, "✅ [API Gateway] Order created: order-1234")
+    assert "PERMISSION_DENIED" in result.stderr
+
+
+def test_no_export_needs_no_collector_and_warns_about_nothing():
+    result = run_main("--no-export")
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Trace ID:" in result.stdout
+
+
+def test_sdk_disabled_records_no_spans_but_still_runs_the_order():
+    with OtlpReceiver() as receiver:
+        result = run_main("--endpoint", receiver.endpoint, env={"OTEL_SDK_DISABLED": "true"})
+        time.sleep(0.5)
+        assert receiver.span_count == 0
+    assert result.returncode == 0 and result.stderr == ""
+    assert "✅ [API Gateway] Order created: order-1234" in result.stdout
+    assert "No trace recorded" in result.stdout
