@@ -112,10 +112,14 @@ class RealClock(Clock):
         return threading.Thread(target=target, name=f"ordertrace-branch-{index}", daemon=True)
 
     def run_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list[Outcome]:
+        # The last branch runs on the calling thread: a single call costs no
+        # thread, and Ctrl-C reaches the work instead of a join().
+        *others, last = branches
         results: list[Outcome] = [Outcome() for _ in branches]
-        threads = [self._thread(fn, results, i) for i, fn in enumerate(branches)]
+        threads = [self._thread(fn, results, i) for i, fn in enumerate(others)]
         for t in threads:
             t.start()
+        results[-1] = _capture(last)
         for t in threads:
             t.join()
         return results

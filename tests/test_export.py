@@ -106,3 +106,29 @@ def test_sdk_disabled_records_no_spans_but_still_runs_the_order():
     assert result.returncode == 0 and result.stderr == ""
     assert "✅ [API Gateway] Order created: order-1234" in result.stdout
     assert "No trace recorded" in result.stdout
+
+
+def test_ctrl_c_flushes_the_spans_recorded_so_far_and_exits_130():
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    with OtlpReceiver() as receiver:
+        # speed 0.05: the 250 ms order takes 5 s, so the interrupt lands mid-order.
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--speed", "0.05", "--endpoint", receiver.endpoint],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        first = proc.stdout.readline()  # the order has started
+        assert "Received order request" in first
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert "interrupted" in err and "Traceback" not in err
+        assert receiver.wait_for_spans(3, timeout_s=10)
+        names = {s.span.name for s in receiver.spans()}
+    # The root and the span in flight were ended (not lost) when the interrupt hit.
+    assert {"POST /api/orders", "create-order"} <= names
+    assert "send-notification" not in names

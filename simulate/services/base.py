@@ -146,13 +146,18 @@ class Operation:
         self._clock.run_detached(lambda: fn(*args))
 
     def finish(self, error: BaseException | None) -> None:
-        if error is not None:
-            self.span.record_exception(error, timestamp=self._clock.now_ns(), escaped=True)
-            if not self.failed:
-                self.span.set_status(Status(StatusCode.ERROR, str(error)))
-                self.span.set_attribute(ERROR_TYPE, getattr(error, "error_type", type(error).__name__))
-        self._clock.sleep_until(self._cursor_ns + self._tail_ns)
-        self.span.end(end_time=self._clock.now_ns())
+        try:
+            if error is not None:
+                self.span.record_exception(error, timestamp=self._clock.now_ns(), escaped=True)
+                if not self.failed:
+                    self.span.set_status(Status(StatusCode.ERROR, str(error) or type(error).__name__))
+                    self.span.set_attribute(ERROR_TYPE, getattr(error, "error_type", type(error).__name__))
+            if not isinstance(error, KeyboardInterrupt):  # an interrupted run stops at once
+                self._clock.sleep_until(self._cursor_ns + self._tail_ns)
+        finally:
+            # Always end the span, even if a second Ctrl-C cuts the wait: what was
+            # recorded must reach the exporter.
+            self.span.end(end_time=self._clock.now_ns())
 
 
 class Service:
