@@ -9,6 +9,7 @@ single clear warning instead of the SDK's retry spam.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from dataclasses import dataclass
@@ -168,7 +169,9 @@ class Telemetry:
                 return
             self._shut = True
         for processor in self._processors:
-            try:
+            # The SDK's BatchSpanProcessor.shutdown takes no timeout; its export is
+            # bounded by the exporter's own deadline instead.
+            if "timeout_millis" in inspect.signature(processor.shutdown).parameters:
                 processor.shutdown(timeout_millis=timeout_millis)  # type: ignore[call-arg]
-            except TypeError:
+            else:
                 processor.shutdown()
