@@ -12,5 +12,6 @@ PAYMENT_GATEWAY_RESPONSE_CODE = "payment.gateway.response_code"
 INVENTORY_ITEM_ID = "inventory.item_id"
 INVENTORY_QUANTITY = "inventory.quantity_requested"
 INVENTORY_AVAILABLE = "inventory.quantity_available"
+INVENTORY_CACHE_HIT = "inventory.cache.hit"
 
 OWN_NAMESPACES = ("order.", "user.", "payment.", "inventory.")

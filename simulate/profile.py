@@ -8,7 +8,7 @@ split into a *lead* before the first child, equal *gaps* between children and a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from opentelemetry.trace import SpanKind
@@ -68,6 +68,26 @@ class Profile:
                                          abs(self.self_ms(key) - step.lead_ms - step.tail_ms) > 1e-9):
                 raise ValueError(f"{key}: lead + gaps + tail + children != duration")
 
+    def without(self, key: str) -> "Profile":
+        """The profile with step ``key`` gone: its parent and every ancestor get shorter.
+
+        A parent left with no children becomes a leaf that keeps its own work.
+        """
+        removed = self.steps[key]
+        steps = dict(self.steps)
+        del steps[key]
+        parent_of = {c: k for k, s in self.steps.items() for c in s.children}
+        child, parent = key, parent_of.get(key)
+        while parent is not None:
+            p = steps[parent]
+            children = tuple(c for c in p.children if c != key)
+            duration = p.duration_ms - removed.duration_ms
+            steps[parent] = (replace(p, duration_ms=duration, children=children)
+                             if children else replace(p, duration_ms=duration, lead_ms=0.0,
+                                                      tail_ms=0.0, children=()))
+            child, parent = parent, parent_of.get(parent)
+        return Profile(self.root, steps)
+
     def walk(self, key: str | None = None, depth: int = 0):
         """Yield (depth, step) in tree order, the seed's trace view order."""
         key = key or self.root
@@ -113,6 +133,21 @@ def _seed_steps() -> dict[str, Step]:
 
 SEED_PROFILE = Profile(root="POST /api/orders", steps=_seed_steps())
 SEED_PROFILE.validate()
+
+# --optimize async: a background worker picks the notification job up this long
+# after the Order Service handed it off (and answered), so its span ends after its parent.
+ASYNC_PICKUP_MS = 25.0
+
+OPTIMIZATIONS = ("parallel", "cache", "async")
+
+
+def profile_for(optimizations: frozenset[str] = frozenset(), base: Profile = SEED_PROFILE) -> Profile:
+    """The latency profile of a system with these optimisations switched on.
+
+    Only caching changes the plan itself (a stock read served from memory makes no
+    db.query); parallel and async change how the steps are scheduled, not their cost.
+    """
+    return base.without("inventory.db.query") if "cache" in optimizations else base
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,11 @@ class Database:
                 rows = [(cursor.rowcount,)]
             return rows
 
+    def stock_levels(self) -> dict[str, int]:
+        """Every item's stock, to warm a cache."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT item_id, stock FROM inventory").fetchall())
+
     def count_orders(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]

@@ -65,6 +65,7 @@ class Runtime:
     log: LogSink
     profile: Profile
     latency: Latency = field(default_factory=ExactLatency)
+    optimizations: frozenset[str] = frozenset()  # subset of profile.OPTIMIZATIONS
     rng: random.Random = field(default_factory=random.Random)
 
 
@@ -122,8 +123,9 @@ class Operation:
         keys = self.step.children[self._next_child:self._next_child + len(branches)]
         if len(keys) != len(branches):
             raise RuntimeError(f"{self.step.key}: more calls than the profile's children {self.step.children}")
-        if self._next_child:
-            self._cursor_ns += self._gap_ns
+        # Own work before each call (building the request...) is still done per
+        # call when calls go out together, so a group of k calls costs k gaps.
+        self._cursor_ns += self._gap_ns * (len(branches) - (0 if self._next_child else 1))
         self._next_child += len(branches)
         self._clock.sleep_until(self._cursor_ns)
         outcomes = self._clock.run_concurrently(branches)
@@ -138,12 +140,22 @@ class Operation:
             self._cursor_ns = max(self._cursor_ns, now)
         return outcomes
 
-    def detach(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Start the next child without waiting for it (fire-and-forget)."""
+    def detach(self, fn: Callable[..., Any], *args: Any, pickup_ms: float = 0.0) -> None:
+        """Hand the next child to a background worker that starts it ``pickup_ms`` later.
+
+        This operation does not wait for it: its schedule moves on as if the child
+        took no time, and the child may well end after this span does.
+        """
+        self._cursor_ns += self._gap_ns if self._next_child else 0
         self._next_child += 1
-        self._cursor_ns += self._gap_ns if self._next_child > 1 else 0
         self._clock.sleep_until(self._cursor_ns)
-        self._clock.run_detached(lambda: fn(*args))
+        clock = self._clock
+
+        def later() -> None:
+            clock.sleep_ms(pickup_ms)
+            fn(*args)
+
+        clock.run_detached(later)
 
     def finish(self, error: BaseException | None) -> None:
         try:
