@@ -27,6 +27,7 @@ class SpanRecord:
     attributes: dict = field(default_factory=dict)
     raised: bool = False  # has an exception event: where an error was thrown
     trace_id: int = 0
+    linked_trace_ids: tuple[int, ...] = ()
 
     @property
     def duration_ms(self) -> float:
@@ -45,7 +46,8 @@ def from_readable(spans: Iterable) -> list[SpanRecord]:
             error=s.status.status_code == StatusCode.ERROR,
             message=(events[0].attributes.get("exception.message") if events else None)
             or (s.status.description or ""),
-            attributes=dict(s.attributes), raised=bool(events), trace_id=s.context.trace_id))
+            attributes=dict(s.attributes), raised=bool(events), trace_id=s.context.trace_id,
+            linked_trace_ids=tuple(link.context.trace_id for link in s.links)))
     return records
 
 

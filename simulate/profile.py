@@ -127,6 +127,9 @@ def _seed_steps() -> dict[str, Step]:
              ("orders.db.query",)),
         Step("orders.db.query", "db.query", ORDER_SERVICE, S.CLIENT, 15),
         Step("send-notification", "send-notification", NOTIFICATION_SERVICE, S.PRODUCER, 10),
+        # Not in the seed's tree: the email worker consuming the message later, in a
+        # trace of its own that links back to send-notification.
+        Step("email.process", "process order-notifications", NOTIFICATION_SERVICE, S.CONSUMER, 20),
     ]
     return {s.key: s for s in steps}
 

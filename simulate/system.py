@@ -13,7 +13,7 @@ from .profile import (DEFAULT_AMOUNT, DEFAULT_ITEM_ID, DEFAULT_USER_ID, SCENARIO
 from .services.base import Runtime
 from .services.gateway import ApiGateway, sequential_order_ids
 from .services.inventory import InventoryClient, InventoryService
-from .services.notification import NotificationClient, NotificationService
+from .services.notification import EmailWorker, NotificationClient, NotificationService
 from .services.order import OrderClient, OrderService
 from .services.payment import PaymentClient, PaymentService
 
@@ -24,6 +24,7 @@ class System:
     database: Database
     payment_gateway: PaymentGateway
     kafka: Kafka
+    email_worker: EmailWorker
 
 
 def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
@@ -38,7 +39,7 @@ def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
     orders = OrderService(runtime, database, InventoryClient(inventory), PaymentClient(payments),
                           NotificationClient(notifications))
     gateway = ApiGateway(runtime, OrderClient(orders), order_ids or sequential_order_ids())
-    return System(gateway, database, payment_gateway, kafka)
+    return System(gateway, database, payment_gateway, kafka, EmailWorker(runtime, kafka))
 
 
 def default_order() -> OrderRequest:

@@ -113,3 +113,16 @@ def render(spans: Sequence[SpanRecord], console: Console, report: dict | None = 
     console.print(Text("Performance analysis", style="bold underline"))
     console.print(analysis_table(report))
     return report
+
+
+def render_linked(linked: Sequence[SpanRecord], spans: Sequence[SpanRecord], console: Console) -> None:
+    """Spans of other traces that link to this one (the email worker's CONSUMER span)."""
+    if not linked:
+        return
+    console.print()
+    console.print(Text("Linked traces (follow the link in Jaeger)", style="bold underline"))
+    order_start = min(s.start_ns for s in spans)
+    for span in linked:
+        console.print(f"  {span.name} ({span.duration_ms:.0f}ms)  {span.service}  "
+                      f"{KIND_LABEL.get(span.kind.name, span.kind.name)}  trace {span.trace_id:032x}, "
+                      f"starts {(span.start_ns - order_start) / 1e6:.0f} ms after the order")

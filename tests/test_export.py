@@ -21,10 +21,18 @@ def test_all_ten_spans_arrive_in_one_trace_from_five_services():
     with OtlpReceiver() as receiver:
         result = run_main("--endpoint", receiver.endpoint)
         assert result.returncode == 0, result.stderr
-        assert receiver.wait_for_spans(10, timeout_s=10)
-        spans = receiver.spans()
+        assert receiver.wait_for_spans(11, timeout_s=10)
+        received = receiver.spans()
+    # 10 spans of the order's trace, plus the email worker's CONSUMER span in a trace of
+    # its own that links back to send-notification.
+    [consumer] = [s for s in received if s.span.name == "process order-notifications"]
+    spans = [s for s in received if s is not consumer]
     assert len(spans) == 10
     assert len({s.span.trace_id for s in spans}) == 1
+    [link] = consumer.span.links
+    producer = next(s for s in spans if s.span.name == "send-notification")
+    assert (link.trace_id, link.span_id) == (producer.span.trace_id, producer.span.span_id)
+    assert consumer.span.trace_id != producer.span.trace_id
     assert {s.service for s in spans} == {"api-gateway", "order-service", "inventory-service",
                                           "payment-service", "notification-service"}
     by_id = {s.span.span_id: s for s in spans}
@@ -37,7 +45,8 @@ def test_all_ten_spans_arrive_in_one_trace_from_five_services():
             assert (parent.span.name if parent else None) == EXPECTED_PARENT[s.span.name]
     trace_id = spans[0].span.trace_id.hex()
     assert f"Trace ID: {trace_id}" in result.stdout
-    assert "Exported 10 spans" in result.stdout
+    assert "Exported 11 spans" in result.stdout
+    assert f"Jaeger: http://localhost:16686/trace/{trace_id}" in result.stdout
     assert result.stderr == ""
 
 
@@ -45,7 +54,7 @@ def test_env_endpoint_is_used_when_no_flag_is_given():
     with OtlpReceiver() as receiver:
         result = run_main(env={"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
         assert result.returncode == 0
-        assert receiver.wait_for_spans(10, timeout_s=10)
+        assert receiver.wait_for_spans(11, timeout_s=10)
 
 
 def _assert_one_warning(result, log_tail: str) -> None:

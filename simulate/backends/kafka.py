@@ -25,6 +25,7 @@ class Kafka:
         self._retention = retention
         self._logs: dict[tuple[str, int], deque[Record]] = {}
         self._next_offset: dict[tuple[str, int], int] = {}
+        self._committed: dict[tuple[str, str, int], int] = {}  # (group, topic, partition) -> next offset
         self._lock = threading.Lock()
 
     def produce(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> Record:
@@ -37,6 +38,21 @@ class Kafka:
             record = Record(topic, partition, offset, key, value, dict(headers))
             self._logs.setdefault(slot, deque(maxlen=self._retention)).append(record)
             return record
+
+    def poll(self, topic: str, group: str, max_records: int = 100) -> list[Record]:
+        """Records this consumer group has not seen yet; their offsets are committed."""
+        batch: list[Record] = []
+        with self._lock:
+            for (t, partition), log in sorted(self._logs.items()):
+                if t != topic:
+                    continue
+                key = (group, topic, partition)
+                fresh = [r for r in log if r.offset >= self._committed.get(key, 0)]
+                fresh = fresh[:max_records - len(batch)]
+                if fresh:
+                    self._committed[key] = fresh[-1].offset + 1
+                    batch += fresh
+        return batch
 
     def records(self, topic: str) -> list[Record]:
         with self._lock:

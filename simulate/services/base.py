@@ -53,7 +53,7 @@ class ExactLatency:
 
 class LogSink(Protocol):
     def line(self, icon: str, source: str, message: str, indent: int, *, service: str,
-             span_context: trace.SpanContext | None, time_ns: int) -> None: ...
+             span_context: trace.SpanContext | None, time_ns: int, detail: bool = False) -> None: ...
 
 
 @dataclass
@@ -185,15 +185,22 @@ class Service:
 
     @contextmanager
     def operation(self, key: str, *, headers: Mapping[str, str] | None = None,
-                  attributes: Mapping[str, Any] | None = None) -> Iterator[Operation]:
+                  attributes: Mapping[str, Any] | None = None,
+                  links: Sequence[trace.Link] | None = None) -> Iterator[Operation]:
         """A span for profile step ``key``.
 
         With ``headers`` the work arrived over the wire: the parent is whatever
         the headers carry (nothing else crosses), and baggage from them is
-        attached for the duration of the handler.
+        attached for the duration of the handler.  With ``links`` the span
+        starts a trace of its own that points at the linked spans.
         """
         step = self.runtime.profile[key]
-        parent = wire.extract(headers) if headers is not None else otel_context.get_current()
+        if links is not None:  # a trace of its own, even if there is nothing to link to
+            parent = otel_context.Context()
+        elif headers is not None:
+            parent = wire.extract(headers)
+        else:
+            parent = otel_context.get_current()
         attrs = dict(attributes or {})
         if headers is not None:
             for name in BAGGAGE_ATTRIBUTES:
@@ -202,7 +209,7 @@ class Service:
                     attrs.setdefault(name, value)
         start_ns = self.clock.now_ns()
         span = self.tracer.start_span(step.span_name, context=parent, kind=step.kind,
-                                      attributes=attrs, start_time=start_ns)
+                                      attributes=attrs, links=links, start_time=start_ns)
         op = Operation(step, span, self.runtime, start_ns)  # type: ignore[arg-type]
         token = otel_context.attach(trace.set_span_in_context(span, parent))
         error: BaseException | None = None
@@ -229,13 +236,14 @@ class Service:
                 op.set({DB_RESPONSE_RETURNED_ROWS: len(rows)})
             return rows
 
-    def say(self, icon: str, message: str, indent: int = 0, *, source: str | None = None) -> None:
-        """One line of the emoji log, tied to the current span."""
+    def say(self, icon: str, message: str, indent: int = 0, *, source: str | None = None,
+            detail: bool = False) -> None:
+        """One line of the log, tied to the current span (``detail``: not in the emoji log)."""
         span_context = trace.get_current_span().get_span_context()
         self.runtime.log.line(icon, source or self.display_name, message, indent,
                               service=self.service_name,
                               span_context=span_context if span_context.is_valid else None,
-                              time_ns=self.clock.now_ns())
+                              time_ns=self.clock.now_ns(), detail=detail)
 
 
 def _ns(ms: float) -> int:

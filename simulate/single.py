@@ -1,0 +1,136 @@
+"""A single order (or --compare's two): log, trace id, view and analysis, export summary."""
+from __future__ import annotations
+
+import argparse
+import re
+
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from rich.console import Console
+
+from .analysis import SpanRecord, analyse, from_readable
+from .clock import Clock, RealClock, VirtualClock
+from .compare import compare_table, comparison
+from .console import ConsoleLog, JsonLog, NullLog
+from .export import ExportPipeline
+from .otlp_file import OtlpJsonFileProcessor
+from .profile import SCENARIOS, profile_for
+from .services.base import LogSink, Runtime
+from .system import OrderOutcome, build_system, place_order
+from .telemetry import ExportReport, Telemetry
+from .view import render, render_linked
+
+
+def make_clock(speed: float) -> Clock:
+    return VirtualClock() if speed == 0 else RealClock(speed=speed)
+
+
+def run_order(telemetry: Telemetry, clock: Clock, log: LogSink, scenario: str,
+              optimizations: frozenset[str]) -> OrderOutcome:
+    """One order through a freshly built system, then its email worker's poll."""
+    runtime = Runtime(telemetry=telemetry, clock=clock, log=log,
+                      profile=profile_for(optimizations), optimizations=optimizations)
+    system = build_system(runtime, SCENARIOS[scenario])
+    outcome = place_order(system)
+    clock.drain()  # fire-and-forget work belongs to this order's trace too
+    system.email_worker.poll()  # after the response, as a real consumer would
+    return outcome
+
+
+def _trace_spans(captured: InMemorySpanExporter, trace_id: str | None):
+    """The order's spans, and the spans of other traces that link to them."""
+    records = from_readable(captured.get_finished_spans())
+    captured.clear()
+    if not trace_id:
+        return [], []
+    own = [s for s in records if f"{s.trace_id:032x}" == trace_id]
+    linked = [s for s in records if s not in own and any(
+        f"{link:032x}" == trace_id for link in s.linked_trace_ids)]
+    return own, linked
+
+
+def run_single(args: argparse.Namespace) -> int:
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    captured = InMemorySpanExporter()  # the view is drawn from what was really recorded
+    extra = [SimpleSpanProcessor(captured)]
+    if args.output:
+        extra.append(OtlpJsonFileProcessor(args.output_stream))
+    pipeline = ExportPipeline(args.settings, extra_processors=tuple(extra))
+    telemetry = Telemetry(pipeline.processors, sampler=args.sampler)
+    quiet = args.json
+    log: LogSink = JsonLog() if args.log_format == "json" else (NullLog() if quiet else ConsoleLog(out))
+    clock = make_clock(args.speed)
+    plans = [frozenset(), args.optimizations] if args.compare else [args.optimizations]
+    reports: list[dict] = []
+    trace_ids: list[str] = []
+    code = 0
+    try:
+        for plan in plans:
+            if args.compare and not quiet:
+                out.rule(f"--optimize {','.join(sorted(plan))}" if plan else "baseline", style="dim")
+            outcome = run_order(telemetry, clock, log, args.fail or "none", plan)
+            if not quiet:
+                out.print(f"🔎 Trace ID: {outcome.trace_id}" if outcome.trace_id else
+                          "🔎 No trace recorded (OTEL_SDK_DISABLED=true or not sampled)", style="bold")
+            spans, linked = _trace_spans(captured, outcome.trace_id)
+            if not spans:
+                continue
+            trace_ids.append(outcome.trace_id)
+            report = analyse(spans)
+            report["trace_id"] = outcome.trace_id
+            reports.append(report)
+            if not quiet and not args.compare and not args.no_view:
+                render(spans, out, report)
+                render_linked(linked, spans, out)
+    except KeyboardInterrupt:
+        err.print("interrupted: flushing the spans recorded so far", style="yellow")
+        code = 130
+    if code == 0:
+        _print_results(args, out, reports)
+    telemetry.shutdown(timeout_millis=pipeline.shutdown_budget_ms())
+    report = pipeline.report()
+    _print_export(report, out, err, quiet)
+    if report and report.ok and report.exported and not quiet:
+        for trace_id in trace_ids:
+            out.print(f"🔗 Jaeger: {args.jaeger_url}/trace/{trace_id}")
+    if args.output and not quiet:
+        out.print(f"💾 Spans written to {args.output} (OTLP/JSON lines)", style="dim")
+    return code
+
+
+def _print_results(args: argparse.Namespace, out: Console, reports: list[dict]) -> None:
+    if args.compare and len(reports) == 2:
+        switches = sorted(args.optimizations)
+        if args.json:
+            out.print_json(data=comparison(reports[0], reports[1], switches))
+        else:
+            out.print()
+            out.print(compare_table(reports[0], reports[1], switches))
+    elif args.json:
+        out.print_json(data=reports[0] if reports else None)
+
+
+def _print_export(report: ExportReport | None, out: Console, err: Console, quiet: bool) -> None:
+    if report is None or (report.ended == 0 and report.ok):
+        return
+    if report.ok:
+        if not quiet:
+            out.print(f"📤 Exported {report.exported} spans to {report.destination}", style="dim")
+        return
+    undelivered = report.failed + report.dropped
+    reason = _short_reason(report.error)
+    err.print(f"⚠ Could not export {undelivered} of {report.ended} spans to {report.destination}"
+              f"{': ' + reason if reason else ''}. Is a collector listening there? Start one (README: "
+              f"'See the trace in Jaeger'), point --endpoint at yours, or use --no-export.",
+              style="yellow", soft_wrap=True)
+
+
+def _short_reason(error: str | None) -> str:
+    if not error:
+        return ""
+    match = re.search(r"error code: (?:StatusCode\.)?([A-Z_]+)", error)
+    return match.group(1) if match else error.splitlines()[0][:120]
+
+
+__all__ = ["run_single", "run_order", "make_clock", "SpanRecord"]
