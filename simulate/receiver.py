@@ -59,7 +59,9 @@ class OtlpReceiver:
     """Start with ``OtlpReceiver().start()``; ``endpoint`` is what to point an exporter at."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, delay_s: float = 0.0,
-                 fail_with: grpc.StatusCode | None = None, keep: bool = True, workers: int = 4):
+                 fail_with: grpc.StatusCode | None = None, keep: bool = True, workers: int = 4,
+                 tls: tuple[bytes, bytes] | None = None):
+        """``tls``: (private key PEM, certificate chain PEM) to serve over TLS."""
         self.delay_s, self.fail_with, self.keep = delay_s, fail_with, keep
         self.requests: list = []
         self.span_count = 0
@@ -67,7 +69,12 @@ class OtlpReceiver:
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
                                    options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self), self._server)
-        self.port = self._server.add_insecure_port(f"{host}:{port}")
+        if tls:
+            credentials = grpc.ssl_server_credentials([tls])
+            self.port = self._server.add_secure_port(f"{host}:{port}", credentials)
+        else:
+            self.port = self._server.add_insecure_port(f"{host}:{port}")
+        self.scheme = "https" if tls else "http"
         if self.port == 0:
             raise OSError(f"cannot listen on {host}:{port}")
         self.host = host
@@ -75,7 +82,7 @@ class OtlpReceiver:
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> "OtlpReceiver":
         self._server.start()

@@ -43,15 +43,18 @@ class FlowRun:
 
 
 def run_flow(scenario: str = "none", clock: Clock | None = None, profile: Profile = SEED_PROFILE,
-             headers: dict | None = None, **runtime_kwargs) -> FlowRun:
+             headers: dict | None = None, sampler=None, consume: bool = False,
+             **runtime_kwargs) -> FlowRun:
     exporter = InMemorySpanExporter()
-    telemetry = Telemetry([SimpleSpanProcessor(exporter)])
+    telemetry = Telemetry([SimpleSpanProcessor(exporter)], sampler=sampler)
     log = MemoryLog()
     runtime = Runtime(telemetry=telemetry, clock=clock or VirtualClock(), log=log, profile=profile,
                       **runtime_kwargs)
     system = build_system(runtime, SCENARIOS[scenario])
     outcome = place_order(system, headers=headers)
     runtime.clock.drain()
+    if consume:
+        system.email_worker.poll()
     telemetry.shutdown()
     return FlowRun(list(exporter.get_finished_spans()), log, outcome, system)
 

@@ -1,0 +1,110 @@
+"""Every attribute key on every span is a current semantic-convention key or one of ours,
+and each kind of span carries what its convention requires."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+import pytest
+from opentelemetry.trace import SpanKind
+
+import opentelemetry.semconv._incubating.attributes as incubating
+import opentelemetry.semconv.attributes as stable
+from conftest import run_flow
+from simulate.attributes import OWN_NAMESPACES
+from simulate.profile import OPTIMIZATIONS, profile_for
+
+_DEPRECATED = re.compile(r"^\s*Deprecated:", re.M)
+
+
+def semconv_keys() -> tuple[set[str], set[str]]:
+    """(current keys, deprecated keys) from the installed semantic-conventions package.
+
+    A deprecated constant is marked with ``@deprecated`` (typing_extensions) in the
+    generated source, or a ``Deprecated:`` docstring line; read the source to find it."""
+    current, deprecated = set(), set()
+    for package in (stable, incubating):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            source = open(module.__file__, encoding="utf-8").read()
+            for match in re.finditer(r'^([A-Z0-9_]+): Final = "([^"]+)"\n(?:"""(.*?)""")?',
+                                     source, re.M | re.S):
+                name, key, doc = match.group(1), match.group(2), match.group(3) or ""
+                if "{" in key or name.endswith("_TEMPLATE"):
+                    continue
+                # "Deprecated in favor of stable ..." marks the incubating copy of a stable
+                # key: the key itself is current.
+                (deprecated if _DEPRECATED.search(doc)
+                 else current).add(key)
+    return current - deprecated, deprecated
+
+
+CURRENT, DEPRECATED = semconv_keys()
+
+
+def problems(key: str) -> str | None:
+    if key.startswith(OWN_NAMESPACES):
+        return None
+    if key in DEPRECATED:
+        return f"{key}: deprecated semantic convention"
+    if key not in CURRENT:
+        return f"{key}: not a semantic convention key (typo?) nor in {OWN_NAMESPACES}"
+    return None
+
+
+REQUIRED = {
+    # (kind, marker attribute): required keys, per the HTTP / DB / messaging conventions
+    (SpanKind.SERVER, "http.request.method"): {"http.request.method", "url.path", "url.scheme",
+                                               "http.route", "http.response.status_code"},
+    (SpanKind.CLIENT, "http.request.method"): {"http.request.method", "server.address", "url.full",
+                                               "http.response.status_code"},
+    (SpanKind.CLIENT, "db.system.name"): {"db.system.name", "db.query.text", "db.operation.name",
+                                          "db.collection.name"},
+    (SpanKind.PRODUCER, None): {"messaging.system", "messaging.destination.name",
+                                "messaging.operation.type"},
+    (SpanKind.CONSUMER, None): {"messaging.system", "messaging.destination.name",
+                                "messaging.operation.type", "messaging.consumer.group.name"},
+}
+
+
+def all_spans():
+    for scenario in ("none", "inventory", "payment"):
+        for opts in (frozenset(), frozenset(OPTIMIZATIONS)):
+            yield from run_flow(scenario, profile=profile_for(opts), optimizations=opts,
+                                consume=True).spans
+
+
+def test_the_checker_knows_the_package():
+    assert {"http.request.method", "db.query.text", "messaging.operation.type"} <= CURRENT
+    assert {"db.statement", "http.method"} <= DEPRECATED
+
+
+@pytest.mark.parametrize("key", ["db.statement", "http.method", "http.reponse.status_code",
+                                 "messaging.destination"])
+def test_the_checker_rejects_deprecated_names_and_typos(key):
+    assert problems(key) is not None
+
+
+def test_every_attribute_on_every_span_conforms():
+    found = [(span.name, p) for span in all_spans() for key in span.attributes
+             if (p := problems(key))]
+    assert found == []
+
+
+def test_every_resource_attribute_conforms():
+    resource = next(iter(all_spans())).resource
+    assert [p for key in resource.attributes if (p := problems(key))] == []
+
+
+def test_required_attributes_per_span_kind_are_present():
+    checked = set()
+    for span in all_spans():
+        for (kind, marker), required in REQUIRED.items():
+            if span.kind == kind and (marker is None or marker in span.attributes):
+                missing = required - set(span.attributes)
+                # a failed request may end before a response code exists
+                assert not missing or missing == {"http.response.status_code"} and \
+                    span.status.status_code.name == "ERROR", (span.name, missing)
+                checked.add((kind, marker))
+    assert checked == set(REQUIRED)  # every rule was exercised
