@@ -36,6 +36,9 @@ examples:
   python main.py --fail payment           payment declined: process-payment fails
   python main.py --no-export              no collector needed, nothing sent
   python main.py --optimize all --compare the seed's three optimisations, measured
+  python main.py --orders 10000 --concurrency 32 --failure-rate inventory=0.05,payment=0.1
+  python main.py --duration 60 --rate 200
+  python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
 """
 
 
@@ -89,7 +92,80 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--log-format", choices=("emoji", "json"), default="emoji",
                         help="emoji: the seed's log (default); json: one JSON object per line "
                              "with timestamp, severity, service, body, trace_id and span_id")
+    load = parser.add_argument_group(
+        "load mode (any of --orders/--duration switches it on: a progress bar and a summary "
+        "replace the per-order log)")
+    load.add_argument("--orders", type=int, metavar="N", help="place N orders")
+    load.add_argument("--duration", type=float, metavar="S",
+                      help="place orders for S simulated seconds (with --orders: whichever ends first)")
+    load.add_argument("--rate", type=float, metavar="R",
+                      help="open loop: start R orders per simulated second, evenly spaced")
+    load.add_argument("--concurrency", type=int, metavar="C",
+                      help="closed loop: C clients, each placing its next order when the last ends "
+                           "(default 1; not with --rate)")
+    load.add_argument("--failure-rate", metavar="SPEC",
+                      help="mix in the failure scenarios, e.g. inventory=0.05,payment=0.1 (the "
+                           "order picks the sold-out item or the card with no limit)")
+    load.add_argument("--jitter", type=float, nargs="?", const=0.3, metavar="SIGMA",
+                      help="log-normal latencies around the profile (long tail); SIGMA default 0.3")
+    load.add_argument("--seed", type=int, metavar="N",
+                      help="seed the scenario mix and the jitter: the same run again")
     return parser
+
+
+def parse_failure_rates(spec: str | None) -> dict[str, float]:
+    """``inventory=0.05,payment=0.1`` -> {"inventory": 0.05, "payment": 0.1}; ValueError if bad."""
+    rates: dict[str, float] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        name, _, value = part.partition("=")
+        name = name.strip().lower()
+        if name not in SCENARIOS or name == "none":
+            raise ValueError(f"argument --failure-rate: unknown failure {name!r} "
+                             f"(choose from {', '.join(s for s in SCENARIOS if s != 'none')})")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = -1.0
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"argument --failure-rate: {name}={value!r} is not a probability 0..1")
+        rates[name] = rate
+    if sum(rates.values()) > 1.0:
+        raise ValueError("argument --failure-rate: the probabilities add up to more than 1")
+    return rates
+
+
+def load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
+    from .load import LoadPlan
+
+    load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
+                 "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed}
+    if args.orders is None and args.duration is None:
+        used = [flag for flag, value in load_only.items() if value is not None]
+        if used:
+            parser.error(f"argument {used[0]}: only in load mode (add --orders N or --duration S)")
+        return None
+    for flag, value in (("--orders", args.orders), ("--duration", args.duration),
+                        ("--rate", args.rate), ("--concurrency", args.concurrency),
+                        ("--jitter", args.jitter)):
+        if value is not None and (value <= 0 if flag != "--jitter" else value < 0):
+            parser.error(f"argument {flag}: must be {'>= 0' if flag == '--jitter' else '> 0'}, "
+                         f"got {value:g}")
+    if args.rate is not None and args.concurrency is not None:
+        parser.error("argument --rate: not allowed with --concurrency (open loop or closed loop)")
+    for flag, value in (("--fail", args.fail), ("--compare", args.compare)):
+        if value:
+            parser.error(f"argument {flag}: not in load mode"
+                         + (" (use --failure-rate)" if flag == "--fail" else ""))
+    try:
+        rates = parse_failure_rates(args.failure_rate)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
+                    concurrency=args.concurrency or 1, failure_rates=rates,
+                    jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed)
 
 
 def parse_optimizations(value: str | None) -> frozenset[str]:
@@ -129,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        or "http://localhost:16686").rstrip("/")
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # failures are summarised once, at the end
 
+    plan = load_plan(parser, args)
+    if plan is not None:
+        from .load import run_load
+        return run_load(args, plan)
     from .single import run_single  # imported late: --help and bad flags stay fast
     return run_single(args)
 

@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.util.re import parse_env_headers
 
+from .backpressure import BackpressureSpanProcessor
 from .telemetry import AccountingExporter, EndedSpanCounter, ExportReport
 
 EXPORTERS = ("otlp", "console", "none")
@@ -171,17 +172,26 @@ def build_exporter(settings: ExportSettings) -> tuple[SpanExporter, str] | None:
 class ExportPipeline:
     """The one export path all services share: counter + batch processor + accounting exporter."""
 
-    def __init__(self, settings: ExportSettings, extra_processors: tuple[SpanProcessor, ...] = ()):
+    def __init__(self, settings: ExportSettings, extra_processors: tuple[SpanProcessor, ...] = (),
+                 backpressure: bool = False):
+        """``backpressure``: a load run's processor that blocks instead of dropping spans."""
         self.settings = settings
         self.counter = EndedSpanCounter()
         built = build_exporter(settings)
         self.exporter: AccountingExporter | None = None
+        self.batcher: SpanProcessor | None = None
         processors: list[SpanProcessor] = [self.counter, *extra_processors]
         if built is not None:
             inner, description = built
             self.exporter = AccountingExporter(inner, description)
-            processors.append(BatchSpanProcessor(self.exporter, schedule_delay_millis=500))
+            self.batcher = (BackpressureSpanProcessor(self.exporter) if backpressure
+                            else BatchSpanProcessor(self.exporter, schedule_delay_millis=500))
+            processors.append(self.batcher)
         self.processors = tuple(processors)
+
+    @property
+    def queue_depth(self) -> int:
+        return getattr(self.batcher, "queue_depth", 0)
 
     def report(self) -> ExportReport | None:
         if self.exporter is None:

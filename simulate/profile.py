@@ -169,6 +169,10 @@ SCENARIOS: dict[str, Scenario] = {
     "payment": Scenario("payment", "payment declined: the card's credit limit is 0", credit_limit=0.0),
 }
 
+# Load runs mix the failure scenarios into one world: these two are always there.
+SOLD_OUT_ITEM = "sku-0000"  # stock 0
+NO_CREDIT_USER = "user-0"  # card limit 0
+
 # The seed's example order.
 DEFAULT_ORDER_ID = "order-1234"
 DEFAULT_USER_ID = "user-42"

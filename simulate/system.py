@@ -9,7 +9,8 @@ from .backends.database import Database
 from .backends.kafka import Kafka
 from .backends.payment_gateway import PaymentGateway
 from .messages import HttpRequest, HttpResponse, OrderRequest
-from .profile import (DEFAULT_AMOUNT, DEFAULT_ITEM_ID, DEFAULT_USER_ID, SCENARIOS, Scenario)
+from .profile import (DEFAULT_AMOUNT, DEFAULT_ITEM_ID, DEFAULT_USER_ID, NO_CREDIT_USER, SCENARIOS,
+                      SOLD_OUT_ITEM, Scenario)
 from .services.base import Runtime
 from .services.gateway import ApiGateway, sequential_order_ids
 from .services.inventory import InventoryClient, InventoryService
@@ -28,11 +29,12 @@ class System:
 
 
 def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
-                 order_ids: Callable[[], str] | None = None) -> System:
+                 order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000) -> System:
     """The world of ``scenario``: its stock and credit are the database's and the gateway's state."""
-    database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, "sku-2002": 50})
-    payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit})
-    kafka = Kafka()
+    database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, SOLD_OUT_ITEM: 0})
+    payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit,
+                                                    NO_CREDIT_USER: 0.0})
+    kafka = Kafka(retention=kafka_retention)
     inventory = InventoryService(runtime, database)
     payments = PaymentService(runtime, payment_gateway)
     notifications = NotificationService(runtime, kafka)
@@ -42,9 +44,12 @@ def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
     return System(gateway, database, payment_gateway, kafka, EmailWorker(runtime, kafka))
 
 
-def default_order() -> OrderRequest:
-    return OrderRequest(user_id=DEFAULT_USER_ID, item_id=DEFAULT_ITEM_ID, quantity=1,
-                        amount=DEFAULT_AMOUNT)
+def default_order(scenario: str = "none") -> OrderRequest:
+    """The seed's order; in a load run, the failure scenarios pick the sold-out item or the
+    card with no limit, so the world's state decides, as in a single run."""
+    return OrderRequest(user_id=NO_CREDIT_USER if scenario == "payment" else DEFAULT_USER_ID,
+                        item_id=SOLD_OUT_ITEM if scenario == "inventory" else DEFAULT_ITEM_ID,
+                        quantity=1, amount=DEFAULT_AMOUNT)
 
 
 @dataclass(frozen=True)

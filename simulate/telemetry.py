@@ -89,6 +89,11 @@ class AccountingExporter(SpanExporter):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self.inner.force_flush(timeout_millis)
 
+    def count_failed(self, spans: int) -> None:
+        """Spans a processor gave up on without sending (e.g. after its circuit opened)."""
+        with self._lock:
+            self.failed += spans
+
     @property
     def error(self) -> str | None:
         return self._raised or self._collector.first_error

@@ -53,6 +53,12 @@ class Database:
                 rows = [(cursor.rowcount,)]
             return rows
 
+    def prune_orders(self, keep: int) -> None:
+        """Keep only the newest ``keep`` orders: a long load run's memory stays flat."""
+        with self._lock:
+            self._conn.execute("DELETE FROM orders WHERE rowid <= "
+                               "(SELECT MAX(rowid) FROM orders) - ?", (keep,))
+
     def stock_levels(self) -> dict[str, int]:
         """Every item's stock, to warm a cache."""
         with self._lock:

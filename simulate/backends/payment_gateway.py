@@ -1,8 +1,9 @@
-"""The external card-payment provider (think Stripe): authorises against a credit limit.
+"""The external card-payment provider (think Stripe): authorises against a card limit.
 
 It answers like an HTTP API: 201 with a transaction id, or 402 with an
 ISO 8583-style response code.  The decision comes from its state (each user's
-remaining credit), so a decline is something the world does, not a flag.
+card limit per authorisation), so a decline is something the world does, not a
+flag.  Limits are not consumed, so a long load run never drifts into declines.
 """
 from __future__ import annotations
 
@@ -35,8 +36,6 @@ class PaymentGateway:
                   headers: dict[str, str]) -> Authorization:
         # headers carry traceparent like any outgoing HTTP call; the provider ignores them.
         with self._lock:
-            available = self._credit.get(user_id, self._default)
-            if amount > available:
+            if amount > self._credit.get(user_id, self._default):
                 return Authorization(402, False, "51", "insufficient funds")
-            self._credit[user_id] = available - amount
             return Authorization(201, True, "00", "approved", f"txn-{next(self._ids):08d}")

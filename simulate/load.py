@@ -1,0 +1,232 @@
+"""Load mode: many orders, open- or closed-loop, real or compressed or virtual time.
+
+``--speed 0`` runs on a VirtualClock in one thread: each order is placed at its
+scheduled instant (open loop: ``t0 + i/rate``; closed loop: whichever of the C
+clients is free first), so timestamps are exactly what a real-time run would
+produce, at CPU speed.  With ``--speed > 0`` real threads do the work: C client
+threads (closed loop) or a dispatcher that starts orders on schedule (open loop).
+Nothing per order is kept once it ends: outcomes are counters, latencies are
+histograms, the database and Kafka keep a bounded window.
+"""
+from __future__ import annotations
+
+import argparse
+import heapq
+import os
+import itertools
+import math
+import random
+import resource
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from rich.console import Console
+
+from .clock import RealClock, VirtualClock
+from .console import NullLog
+from .export import ExportPipeline
+from .histogram import SpanLatencies
+from .otlp_file import OtlpJsonFileProcessor
+from .load_report import print_summary, progress_display
+from .profile import SCENARIOS, Step, profile_for
+from .services.base import Runtime
+from .system import build_system, default_order, place_order
+from .telemetry import Telemetry
+
+OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
+LOAD_TIMEOUT_MS = 10_000  # a loaded collector may be slow: the spec's default, not 1 s
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    orders: int | None = None
+    duration_s: float | None = None
+    rate: float | None = None
+    concurrency: int = 1
+    failure_rates: dict = field(default_factory=dict)  # scenario -> probability
+    jitter: float = 0.0  # sigma of the lognormal around each nominal duration
+    seed: int | None = None
+    speed: float = 0.0
+
+
+class JitterLatency:
+    """Log-normal around the profile (median = nominal): mostly close, a long right tail."""
+
+    exact = False
+
+    def __init__(self, sigma: float, rng: random.Random):
+        self._sigma, self._rng = sigma, rng
+
+    def sample(self, step: Step, ms: float) -> float:
+        return ms * self._rng.lognormvariate(0.0, self._sigma) if ms else 0.0
+
+
+@dataclass
+class Tally:
+    """Counters only: memory does not grow with the number of orders."""
+
+    ok: int = 0
+    out_of_stock: int = 0
+    declined: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def done(self) -> int:
+        return self.ok + self.out_of_stock + self.declined + self.errors
+
+    @property
+    def failed(self) -> int:
+        return self.done - self.ok
+
+    def add(self, status: int) -> None:
+        with self.lock:
+            name = OUTCOMES.get(status, "errors")
+            setattr(self, name, getattr(self, name) + 1)
+
+
+class LoadRun:
+    def __init__(self, plan: LoadPlan, args: argparse.Namespace):
+        self.plan = plan
+        self.rng = random.Random(plan.seed)
+        settings = replace(args.settings, retry_unavailable=True,
+                           timeout_ms=args.settings.timeout_ms
+                           if _timeout_configured() else LOAD_TIMEOUT_MS)
+        self.latencies = SpanLatencies()
+        extra = [self.latencies]
+        if args.output:
+            extra.append(OtlpJsonFileProcessor(args.output_stream))
+        self.pipeline = ExportPipeline(settings, extra_processors=tuple(extra), backpressure=True)
+        self.telemetry = Telemetry(self.pipeline.processors, sampler=args.sampler)
+        self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0)
+        latency = JitterLatency(plan.jitter, random.Random(self.rng.random())) if plan.jitter else None
+        runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=NullLog(),
+                          profile=profile_for(args.optimizations), optimizations=args.optimizations,
+                          **({"latency": latency} if latency else {}))
+        self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000)
+        self.tally = Tally()
+        self.stop = threading.Event()
+        self._index = itertools.count()
+        self._scenario_lock = threading.Lock()
+
+    # ------------------------------------------------------------ one order
+    def _scenario(self) -> str:
+        with self._scenario_lock:  # one shared seeded stream: reproducible in --speed 0
+            draw = self.rng.random()
+        for name, p in self.plan.failure_rates.items():
+            if draw < p:
+                return name
+            draw -= p
+        return "none"
+
+    def _one_order(self) -> None:
+        outcome = place_order(self.system, default_order(self._scenario()))
+        self.system.email_worker.poll()
+        self.tally.add(outcome.status)
+        if self.tally.done % 1000 == 0:
+            self.system.database.prune_orders(keep=1000)
+
+    def _more(self, sim_elapsed_s: float) -> bool:
+        if self.stop.is_set():
+            return False
+        if self.plan.orders is not None and self.tally.done >= self.plan.orders:
+            return False
+        return self.plan.duration_s is None or sim_elapsed_s < self.plan.duration_s
+
+    # ------------------------------------------------------------ schedules
+    def run_virtual(self, tick) -> None:
+        """One thread, exact simulated instants; ``tick`` refreshes the progress display."""
+        clock: VirtualClock = self.clock  # type: ignore[assignment]
+        t0 = clock.now_ns()
+        free_at = [(t0, i) for i in range(self.plan.concurrency)]  # closed loop: client timelines
+        for i in itertools.count():
+            start = t0 + int(i * 1e9 / self.plan.rate) if self.plan.rate else free_at[0][0]
+            if not self._more((start - t0) / 1e9):
+                break
+            clock.set_now(start)
+            self._one_order()
+            if not self.plan.rate:
+                heapq.heapreplace(free_at, (clock.now_ns(), free_at[0][1]))
+            if i % 50 == 0:
+                tick()
+
+    def run_real(self, tick) -> None:
+        """Threads in real (or scaled) time. Ctrl-C: stop starting orders, let the ones in
+        flight finish, then re-raise."""
+        started = time.monotonic()
+
+        def claim() -> bool:
+            with self._scenario_lock:
+                sim_elapsed = (time.monotonic() - started) * self.plan.speed
+                return self._more(sim_elapsed) and (
+                    self.plan.orders is None or next(self._index) < self.plan.orders)
+
+        if self.plan.rate:
+            pool = ThreadPoolExecutor(min(512, max(4, math.ceil(self.plan.rate * 0.5))),
+                                      thread_name_prefix="ordertrace-order")
+            try:
+                for i in itertools.count():
+                    due = started + i / (self.plan.rate * self.plan.speed)  # steady, not bursty
+                    while (wait := due - time.monotonic()) > 0:
+                        time.sleep(min(wait, 0.1))
+                        tick()
+                    if not claim():
+                        break
+                    pool.submit(self._safe_order)
+            except KeyboardInterrupt:
+                self.stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            return
+        threads = [threading.Thread(target=self._client, args=(claim,), daemon=True)
+                   for _ in range(self.plan.concurrency)]
+        for t in threads:
+            t.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                threads[0].join(0.1)
+                tick()
+        except KeyboardInterrupt:
+            self.stop.set()
+            for t in threads:
+                t.join()
+            raise
+
+    def _client(self, claim) -> None:
+        while claim():
+            self._safe_order()
+
+    def _safe_order(self) -> None:
+        try:
+            self._one_order()
+        except Exception:  # noqa: BLE001 - one broken order must not stop the run
+            self.tally.add(0)
+
+
+def _timeout_configured() -> bool:
+    return any(os.environ.get(k) for k in ("OTEL_EXPORTER_OTLP_TIMEOUT",
+                                            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"))
+
+
+def run_load(args: argparse.Namespace, plan: LoadPlan) -> int:
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    run = LoadRun(plan, args)
+    started = time.monotonic()
+    interrupted = False
+    with progress_display(run, out, enabled=out.is_terminal and not args.json) as tick:
+        try:
+            (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
+        except KeyboardInterrupt:
+            interrupted = True
+            err.print("interrupted: orders in flight finished, flushing spans", style="yellow")
+    wall_s = time.monotonic() - started
+    run.clock.drain()
+    run.telemetry.shutdown(timeout_millis=30_000)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print_summary(run, out, err, wall_s=wall_s, peak_rss_mb=peak_rss_mb, as_json=args.json,
+                  interrupted=interrupted)
+    return 130 if interrupted else 0
