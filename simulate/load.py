@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from rich.console import Console
 
 from .clock import RealClock, VirtualClock
-from .console import NullLog
 from .export import ExportPipeline
 from .histogram import SpanLatencies
 from .otlp_file import OtlpJsonFileProcessor
@@ -102,7 +101,7 @@ class LoadRun:
         self.telemetry = Telemetry(self.pipeline.processors, sampler=args.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0)
         latency = JitterLatency(plan.jitter, random.Random(self.rng.random())) if plan.jitter else None
-        runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=NullLog(),
+        runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=None,
                           profile=profile_for(args.optimizations), optimizations=args.optimizations,
                           **({"latency": latency} if latency else {}))
         self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000)

@@ -1,6 +1,7 @@
 """An in-memory Kafka: topics with partitions, offsets, keys and record headers."""
 from __future__ import annotations
 
+import itertools
 import threading
 import zlib
 from collections import deque
@@ -47,8 +48,9 @@ class Kafka:
                 if t != topic:
                     continue
                 key = (group, topic, partition)
-                fresh = [r for r in log if r.offset >= self._committed.get(key, 0)]
-                fresh = fresh[:max_records - len(batch)]
+                # Offsets in a partition are consecutive: index straight to the first unseen one.
+                first = max(0, self._committed.get(key, 0) - log[0].offset) if log else 0
+                fresh = list(itertools.islice(log, first, first + max_records - len(batch)))
                 if fresh:
                     self._committed[key] = fresh[-1].offset + 1
                     batch += fresh

@@ -62,7 +62,7 @@ class Runtime:
 
     telemetry: Telemetry
     clock: Clock
-    log: LogSink
+    log: LogSink | None  # None: no log (load runs)
     profile: Profile
     latency: Latency = field(default_factory=ExactLatency)
     optimizations: frozenset[str] = frozenset()  # subset of profile.OPTIMIZATIONS
@@ -239,6 +239,8 @@ class Service:
     def say(self, icon: str, message: str, indent: int = 0, *, source: str | None = None,
             detail: bool = False) -> None:
         """One line of the log, tied to the current span (``detail``: not in the emoji log)."""
+        if self.runtime.log is None:  # load runs: no log at all, not even its bookkeeping
+            return
         span_context = trace.get_current_span().get_span_context()
         self.runtime.log.line(icon, source or self.display_name, message, indent,
                               service=self.service_name,
