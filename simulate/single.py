@@ -12,6 +12,7 @@ from .analysis import SpanRecord, analyse, from_readable
 from .clock import Clock, RealClock, VirtualClock
 from .compare import compare_table, comparison
 from .console import ConsoleLog, JsonLog, NullLog
+from .diagnosis import diagnosis
 from .export import ExportPipeline
 from .otlp_file import OtlpJsonFileProcessor
 from .profile import SCENARIOS, profile_for
@@ -83,6 +84,12 @@ def run_single(args: argparse.Namespace) -> int:
             if not quiet and not args.compare and not args.no_view:
                 render(spans, out, report)
                 render_linked(linked, spans, out)
+            if not quiet and not args.compare and report["failure"]:
+                out.print()
+                link = (f"{args.jaeger_url}/trace/{outcome.trace_id}"
+                        if args.settings.exporter == "otlp" else None)
+                for line in diagnosis(report, link):
+                    out.print(line, style="red", soft_wrap=True)
     except KeyboardInterrupt:
         err.print("interrupted: flushing the spans recorded so far", style="yellow")
         code = 130

@@ -144,3 +144,14 @@ def test_no_view_skips_the_view():
     result = run_main("--no-export", "--no-view", "--speed", "0")
     assert "Performance analysis" not in result.stdout
     assert "Performance analysis" in run_main("--no-export", "--speed", "0").stdout
+
+
+@pytest.mark.parametrize("scenario,span,extra", [
+    ("inventory", "check-inventory", "Out of stock"),
+    ("payment", "process-payment", "authorize-payment answered 402"),
+])
+def test_a_failed_run_ends_with_the_seeds_diagnosis(scenario, span, extra):
+    result = run_main("--no-export", "--speed", "0", "--no-view", "--fail", scenario)
+    assert f"🩺 Diagnosis: the trace shows the failure at {span}" in result.stdout
+    assert extra in result.stdout and f"Click {span}" in result.stdout
+    assert "Diagnosis" not in run_main("--no-export", "--speed", "0", "--no-view").stdout
