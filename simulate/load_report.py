@@ -85,12 +85,13 @@ def print_summary(run, out: Console, err: Console, *, wall_s: float, peak_rss_mb
         table.add_row(name, f"{row['count']:,}", f"{row['p50']:.1f}", f"{row['p95']:.1f}",
                       f"{row['p99']:.1f}", f"{row['max']:.1f}")
     out.print(table)
-    out.print(f"Spans: {s['created']:,} created = {s['exported']:,} exported + {s['failed']:,} "
-              f"failed + {s['dropped']:,} dropped  ({data['spans_per_s']:,.0f} spans/s, "
-              f"peak RSS {data['peak_rss_mb']:.0f} MB)")
+    rates = f"({data['spans_per_s']:,.0f} spans/s, peak RSS {data['peak_rss_mb']:.0f} MB)"
     if data["export_destination"] is None:
-        out.print("Export: off (--no-export)", style="dim")
-    elif s["failed"] or s["dropped"]:
+        out.print(f"Spans: {s['created']:,} created, export off  {rates}")
+    else:
+        out.print(f"Spans: {s['created']:,} created = {s['exported']:,} exported + {s['failed']:,} "
+                  f"failed + {s['dropped']:,} dropped, to {data['export_destination']}  {rates}")
+    if data["export_destination"] is not None and (s["failed"] or s["dropped"]):
         err.print(f"⚠ {s['failed'] + s['dropped']:,} spans were not delivered to "
                   f"{data['export_destination']}: {data['export_error'] or 'unknown error'}",
                   style="yellow", soft_wrap=True)
