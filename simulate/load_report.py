@@ -19,8 +19,9 @@ def progress_display(run, console: Console, enabled: bool):
         return
     plan = run.plan
     total = plan.orders if plan.orders is not None else None
-    columns = [TextColumn("[bold]orders"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[status]}"), TimeElapsedColumn()]
+    # Fits 80 columns: a short bar, done/total, then the live rates.
+    columns = [BarColumn(bar_width=12), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+               TimeElapsedColumn()]
     started, last = time.monotonic(), [0.0]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("orders", total=total, status="")
@@ -33,9 +34,8 @@ def progress_display(run, console: Console, enabled: bool):
             elapsed = max(now - started, 1e-6)
             t = run.tally
             progress.update(task, completed=t.done, status=(
-                f"failed {t.failed}  {t.done / elapsed:,.0f} orders/s  "
-                f"{run.pipeline.counter.ended / elapsed:,.0f} spans/s  "
-                f"queue {run.pipeline.queue_depth}"))
+                f"failed {t.failed} | {t.done / elapsed:,.0f} orders/s | "
+                f"{run.pipeline.counter.ended / elapsed:,.0f} spans/s | queue {run.pipeline.queue_depth}"))
 
         yield tick
         tick()

@@ -106,6 +106,11 @@ SERVICES = (API_GATEWAY, ORDER_SERVICE, INVENTORY_SERVICE, PAYMENT_SERVICE, NOTI
 
 
 def _seed_steps() -> dict[str, Step]:
+    # Span kinds, as the seed sets them: SERVER where a service handles a request that
+    # came over the wire (the gateway, and each service called by the Order Service:
+    # the caller's own CLIENT span is left out, as in the seed's tree); CLIENT where we
+    # call something we do not trace (SQLite, the third-party payment API); INTERNAL for
+    # work that stays inside one service; PRODUCER for handing a message to Kafka.
     S = SpanKind
     steps = [
         # The gateway's own 20 ms: routing/auth before, response serialisation after.
