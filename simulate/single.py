@@ -136,8 +136,15 @@ def _print_export(report: ExportReport | None, out: Console, err: Console, quiet
 def _short_reason(error: str | None) -> str:
     if not error:
         return ""
-    match = re.search(r"error code: (?:StatusCode\.)?([A-Z_]+)", error)
-    return match.group(1) if match else error.splitlines()[0][:120]
+    match = re.search(r"error code: (?:StatusCode\.)?([A-Z_]+)", error)  # gRPC
+    if match:
+        return match.group(1)
+    if "NewConnectionError" in error or "Connection refused" in error:  # HTTP
+        return "connection refused"
+    if "timed out" in error.lower() or "timeout" in error.lower():
+        return "no answer before the export timeout"
+    status = re.search(r"code: (\d{3})", error)
+    return f"HTTP {status.group(1)}" if status else error.splitlines()[0][:100]
 
 
 __all__ = ["run_single", "run_order", "make_clock", "SpanRecord"]

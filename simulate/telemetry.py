@@ -38,15 +38,19 @@ class _ErrorCollector(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
-        self.first_error: str | None = None
+        self.messages: list[str] = []  # the first few distinct ones; enough to name the cause
         self.dropped_warnings = 0
+
+    @property
+    def first_error(self) -> str | None:
+        return "\n".join(self.messages) or None
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if "dropping" in message.lower():
             self.dropped_warnings += 1
-        elif self.first_error is None:
-            self.first_error = message
+        elif message not in self.messages and len(self.messages) < 5:
+            self.messages.append(message)
 
 
 class AccountingExporter(SpanExporter):
