@@ -77,7 +77,7 @@ class Profile:
         steps = dict(self.steps)
         del steps[key]
         parent_of = {c: k for k, s in self.steps.items() for c in s.children}
-        child, parent = key, parent_of.get(key)
+        parent = parent_of.get(key)
         while parent is not None:
             p = steps[parent]
             children = tuple(c for c in p.children if c != key)
@@ -85,7 +85,7 @@ class Profile:
             steps[parent] = (replace(p, duration_ms=duration, children=children)
                              if children else replace(p, duration_ms=duration, lead_ms=0.0,
                                                       tail_ms=0.0, children=()))
-            child, parent = parent, parent_of.get(parent)
+            parent = parent_of.get(parent)
         return Profile(self.root, steps)
 
     def walk(self, key: str | None = None, depth: int = 0):

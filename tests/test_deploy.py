@@ -1,7 +1,6 @@
 """deploy/: the compose file and the collector config parse, and the pipeline is connected."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml

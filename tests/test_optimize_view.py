@@ -10,7 +10,7 @@ from opentelemetry.trace import StatusCode
 from rich.console import Console
 
 from conftest import run_flow, run_main
-from simulate.analysis import analyse, from_readable
+from simulate.analysis import from_readable
 from simulate.clock import RealClock
 from simulate.profile import profile_for
 from simulate.view import render

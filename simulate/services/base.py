@@ -21,7 +21,7 @@ from opentelemetry.semconv.attributes.db_attributes import (
     DB_COLLECTION_NAME, DB_NAMESPACE, DB_OPERATION_NAME, DB_QUERY_SUMMARY, DB_QUERY_TEXT,
     DB_SYSTEM_NAME)
 from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 
 from .. import wire
 from ..backends.database import Database, Statement
