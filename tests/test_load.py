@@ -84,11 +84,12 @@ def test_no_collector_is_counted_not_hidden_and_does_not_stall():
     assert time.monotonic() - started < 60  # the circuit breaker stops retrying a dead endpoint
 
 
-def test_ctrl_c_stops_flushes_summarises_and_exits_130():
+@pytest.mark.parametrize("speed", ["1", "0"])  # threads in real time; one thread in virtual time
+def test_ctrl_c_stops_flushes_summarises_and_exits_130(speed):
     with OtlpReceiver(keep=False) as receiver:
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py"), "--orders", "100000", "--concurrency", "4",
-             "--speed", "1", "--json", "--endpoint", receiver.endpoint],
+            [sys.executable, str(ROOT / "main.py"), "--orders", "1000000", "--concurrency", "4",
+             "--speed", speed, "--json", "--endpoint", receiver.endpoint],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(3)
@@ -96,7 +97,7 @@ def test_ctrl_c_stops_flushes_summarises_and_exits_130():
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         data = json.loads(out)
-        assert data["interrupted"] is True and 0 < data["orders"]["total"] < 100000
+        assert data["interrupted"] is True and 0 < data["orders"]["total"] < 1000000
         s = data["spans"]
         assert s["created"] == s["exported"] > 0 and s["dropped"] == 0
         assert receiver.wait_for_spans(s["created"], timeout_s=10)
