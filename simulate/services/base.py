@@ -8,7 +8,6 @@ offsets, and on failure records the exception and sets an ERROR status.
 """
 from __future__ import annotations
 
-import random
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
@@ -66,7 +65,6 @@ class Runtime:
     profile: Profile
     latency: Latency = field(default_factory=ExactLatency)
     optimizations: frozenset[str] = frozenset()  # subset of profile.OPTIMIZATIONS
-    rng: random.Random = field(default_factory=random.Random)
 
 
 class Operation:
