@@ -16,8 +16,8 @@ def diagnosis(report: dict, jaeger_trace_url: str | None = None) -> list[str]:
     if failure["detail"]:
         lines.append(f"   You can see the downstream response: {failure['detail']}")
     path = [s["name"] for s in report["spans"] if s["error"]]
-    where = f"open {jaeger_trace_url}" if jaeger_trace_url else "open the trace in Jaeger"
-    lines.append(f"   In Jaeger: {where}; the red spans are {', '.join(path)}. Click {span}: "
+    where = jaeger_trace_url or "the trace (search service api-gateway)"
+    lines.append(f"   In Jaeger: open {where}; the red spans are {', '.join(path)}. Click {span}: "
                  f"its tags show error=true, error.type and the status message; its Logs hold the "
                  f"exception event with the stack trace.")
     if failure["detail"]:
