@@ -51,8 +51,10 @@ def _trace_spans(captured: InMemorySpanExporter, trace_id: str | None):
 
 
 def run_single(args: argparse.Namespace) -> int:
-    out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
+    # With --log-format json, stdout carries only the JSON log lines (pipe them to a log
+    # shipper); the human-readable rest goes to stderr.
+    out = err if args.log_format == "json" else Console(highlight=False)
     captured = InMemorySpanExporter()  # the view is drawn from what was really recorded
     extra = [SimpleSpanProcessor(captured)]
     if args.output:

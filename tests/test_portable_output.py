@@ -44,7 +44,8 @@ def test_json_log_lines_carry_the_ids_of_their_spans(tmp_path):
     result = run_main("--no-export", "--speed", "0", "--log-format", "json", "--no-view",
                       "--output", str(out))
     assert result.returncode == 0
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in result.stdout.splitlines()]  # stdout: JSON only
+    assert "Trace ID" in result.stderr  # the human-readable part moved to stderr
     assert [r["body"] for r in records[:2]] == ["Received order request", "Processing order..."]
     assert set(records[0]) == {"timestamp", "severity", "service", "source", "body", "trace_id",
                                "span_id"}
