@@ -35,7 +35,7 @@ def inject(context: Context | None = None, headers: Headers | None = None) -> He
 
 def extract(headers: Mapping[str, str]) -> Context:
     """The parent context a callee continues from, built from headers only."""
-    return PROPAGATOR.extract(dict(headers), context=Context())
+    return PROPAGATOR.extract(headers, context=Context())
 
 
 def with_baggage(values: Mapping[str, str], context: Context | None = None) -> Context:
@@ -49,7 +49,7 @@ def call(handler: Handler, request: Any, headers: Headers | None = None) -> Any:
 
     ``headers`` default to the caller's current context.
     """
-    sent = dict(inject() if headers is None else headers)
+    sent = inject() if headers is None else dict(headers)  # the callee gets its own copy
     ok, reply = contextvars.Context().run(_serve, handler, request, sent)
     if not ok:
         raise errors.from_reply(reply)

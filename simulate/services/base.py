@@ -201,10 +201,10 @@ class Service:
             parent = otel_context.get_current()
         attrs = dict(attributes or {})
         if headers is not None:
+            entries = baggage.get_all(parent)
             for name in BAGGAGE_ATTRIBUTES:
-                value = baggage.get_baggage(name, parent)
-                if value is not None:
-                    attrs.setdefault(name, value)
+                if name in entries:
+                    attrs.setdefault(name, entries[name])
         start_ns = self.clock.now_ns()
         span = self.tracer.start_span(step.span_name, context=parent, kind=step.kind,
                                       attributes=attrs, links=links, start_time=start_ns)
