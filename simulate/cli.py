@@ -10,7 +10,7 @@ from typing import Sequence
 from . import __version__
 from .export import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, SettingsError, resolve
 from .profile import OPTIMIZATIONS, SCENARIOS
-from .sampling import resolve_sampler
+from .sampling import probability, resolve_sampler
 
 EPILOG = """\
 environment (flags win over these; TRACES_ variants win over the generic ones):
@@ -124,11 +124,8 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
         if name not in SCENARIOS or name == "none":
             raise ValueError(f"argument --failure-rate: unknown failure {name!r} "
                              f"(choose from {', '.join(s for s in SCENARIOS if s != 'none')})")
-        try:
-            rate = float(value)
-        except ValueError:
-            rate = -1.0
-        if not 0.0 <= rate <= 1.0:
+        rate = probability(value)
+        if rate is None:
             raise ValueError(f"argument --failure-rate: {name}={value!r} is not a probability 0..1")
         rates[name] = rate
     if sum(rates.values()) > 1.0:

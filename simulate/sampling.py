@@ -20,6 +20,15 @@ SAMPLERS = ("always_on", "always_off", "traceidratio", "parentbased_always_on",
             "parentbased_always_off", "parentbased_traceidratio")
 
 
+def probability(raw: str) -> float | None:
+    """``raw`` as a number from 0 to 1, or None if it is not one."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
 def resolve_sampler(env: Mapping[str, str] | None = None) -> Sampler:
     env = os.environ if env is None else env
     name = env.get("OTEL_TRACES_SAMPLER", "parentbased_always_on").strip().lower()
@@ -28,11 +37,8 @@ def resolve_sampler(env: Mapping[str, str] | None = None) -> Sampler:
     base = name.removeprefix("parentbased_")
     if base == "traceidratio":
         raw = env.get("OTEL_TRACES_SAMPLER_ARG", "1.0").strip()
-        try:
-            ratio = float(raw)
-        except ValueError:
-            ratio = -1.0
-        if not 0.0 <= ratio <= 1.0:
+        ratio = probability(raw)
+        if ratio is None:
             raise SettingsError(f"OTEL_TRACES_SAMPLER_ARG={raw!r}: expected a ratio from 0 to 1")
         return ParentBased(TraceIdRatioBased(ratio))
     return ParentBased(_ROOTS[base])
