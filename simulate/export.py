@@ -51,8 +51,9 @@ class ExportSettings:
 
     @property
     def target(self) -> str:
-        """host:port, safe to print (credentials live in headers, never shown)."""
-        return urlparse(self.endpoint).netloc
+        """host:port, safe to print: no headers, and no user:password@ from the URL."""
+        parsed = urlparse(self.endpoint)
+        return f"{parsed.hostname}:{parsed.port}" if parsed.port else str(parsed.hostname)
 
 
 def _env(env: Mapping[str, str], name: str) -> tuple[str, str] | None:

@@ -216,7 +216,8 @@ def run_load(args: argparse.Namespace, plan: LoadPlan) -> int:
     run = LoadRun(plan, args)
     started = time.monotonic()
     interrupted = False
-    with progress_display(run, out, enabled=out.is_terminal and not args.json) as tick:
+    with progress_display(run, out, enabled=out.is_terminal and not args.json,
+                          plain=not out.is_terminal and not args.json) as tick:
         try:
             (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
         except KeyboardInterrupt:

@@ -11,18 +11,31 @@ from rich.table import Table
 ROOT_SPAN = "POST /api/orders"
 
 
+def _status(run, elapsed: float) -> str:
+    t = run.tally
+    return (f"failed {t.failed} | {t.done / elapsed:,.0f} orders/s | "
+            f"{run.pipeline.counter.ended / elapsed:,.0f} spans/s | queue {run.pipeline.queue_depth}")
+
+
 @contextlib.contextmanager
-def progress_display(run, console: Console, enabled: bool):
-    """Yields ``tick()``: call it often; it redraws at most 10 times a second."""
+def progress_display(run, console: Console, enabled: bool, plain: bool = False):
+    """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
+    10 times a second; with ``plain`` (a pipe, a CI log) it prints a line every 5 s."""
+    started, last = time.monotonic(), [time.monotonic()]
     if not enabled:
-        yield lambda: None
+        def plain_tick() -> None:
+            now = time.monotonic()
+            if plain and now - last[0] >= 5:
+                last[0] = now
+                done = f"{run.tally.done}" + (f"/{run.plan.orders}" if run.plan.orders else "")
+                console.print(f"orders {done} | {_status(run, now - started)}", soft_wrap=True)
+        yield plain_tick
         return
     plan = run.plan
     total = plan.orders if plan.orders is not None else None
     # Fits 80 columns: a short bar, done/total, then the live rates.
     columns = [BarColumn(bar_width=12), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
                TimeElapsedColumn()]
-    started, last = time.monotonic(), [0.0]
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("orders", total=total, status="")
 
@@ -31,11 +44,8 @@ def progress_display(run, console: Console, enabled: bool):
             if now - last[0] < 0.1:
                 return
             last[0] = now
-            elapsed = max(now - started, 1e-6)
-            t = run.tally
-            progress.update(task, completed=t.done, status=(
-                f"failed {t.failed} | {t.done / elapsed:,.0f} orders/s | "
-                f"{run.pipeline.counter.ended / elapsed:,.0f} spans/s | queue {run.pipeline.queue_depth}"))
+            progress.update(task, completed=run.tally.done,
+                            status=_status(run, max(now - started, 1e-6)))
 
         yield tick
         tick()

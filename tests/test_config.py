@@ -76,6 +76,12 @@ def test_headers_are_never_printed_even_in_the_warning():
     assert "SECRET-TOKEN-42" not in result.stdout + result.stderr
 
 
+def test_credentials_in_the_endpoint_url_are_never_printed():
+    result = run_main("--no-view", "--endpoint", f"http://admin:hunter2@127.0.0.1:{free_port()}")
+    assert result.returncode == 0 and "Could not export" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
 def test_sampling_keeps_or_drops_whole_traces_across_all_five_services():
     sampler = resolve_sampler({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.5"})
     counts = [len(run_flow(sampler=sampler).spans) for _ in range(30)]
