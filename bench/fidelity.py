@@ -23,13 +23,12 @@ sys.path.insert(0, str(ROOT))
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
-from simulate.clock import RealClock  # noqa: E402
-from simulate.console import NullLog  # noqa: E402
-from simulate.profile import SEED_PROFILE  # noqa: E402
 from simulate.receiver import OtlpReceiver  # noqa: E402
-from simulate.services.base import Runtime  # noqa: E402
-from simulate.system import build_system, place_order  # noqa: E402
-from simulate.telemetry import Telemetry  # noqa: E402
+from simulate.tracing.providers import Telemetry  # noqa: E402
+from simulate.world.clock import RealClock  # noqa: E402
+from simulate.world.profile import SEED_PROFILE  # noqa: E402
+from simulate.world.services.base import Runtime  # noqa: E402
+from simulate.world.system import build_system, place_order  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -43,7 +42,7 @@ def duration_errors(runs: int) -> dict[str, list[float]]:
     for _ in range(runs):
         exporter = InMemorySpanExporter()
         telemetry = Telemetry([SimpleSpanProcessor(exporter)])
-        runtime = Runtime(telemetry=telemetry, clock=RealClock(), log=NullLog(), profile=SEED_PROFILE)
+        runtime = Runtime(telemetry=telemetry, clock=RealClock(), log=None, profile=SEED_PROFILE)
         place_order(build_system(runtime))
         telemetry.shutdown()
         for span in exporter.get_finished_spans():

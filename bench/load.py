@@ -36,8 +36,9 @@ def ceiling(orders: int, endpoint: str) -> dict:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import SpanKind, set_span_in_context
 
-    from simulate.export import ExportPipeline, resolve
-    from simulate.telemetry import Telemetry  # noqa: F401 (same imports as a real run)
+    from simulate.tracing.pipeline import ExportPipeline
+    from simulate.tracing.settings import resolve
+    from simulate.tracing.providers import Telemetry  # noqa: F401 (same imports as a real run)
 
     settings = resolve(endpoint=endpoint, env={})
     from dataclasses import replace
@@ -53,7 +54,7 @@ def ceiling(orders: int, endpoint: str) -> dict:
              "user.id": "user-42", "db.system.name": "sqlite", "payment.amount": 99.99}
     started = time.monotonic()
     t = time.time_ns()
-    for i in range(orders):
+    for _ in range(orders):
         root = tracers[0].start_span("POST /api/orders", kind=SpanKind.SERVER, attributes=attrs,
                                      start_time=t)
         ctx = set_span_in_context(root)

@@ -1,16 +1,27 @@
-"""Command line: flags -> settings -> a single run (simulate/single.py) or a load run
-(simulate/load.py) -> exit code.  Bad input: one argparse-style line, exit 2."""
+"""The command line: flags -> a RunConfig -> a single run or a load run -> exit status.
+
+argparse lives here and nowhere else.  Bad input: one argparse-style line, exit 2.
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
-from .export import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, SettingsError, resolve
-from .profile import OPTIMIZATIONS, SCENARIOS
-from .sampling import probability, resolve_sampler
+from .config import (
+    DEFAULT_JAEGER_URL,
+    ConfigError,
+    LoadPlan,
+    RunConfig,
+    parse_failure_rates,
+    parse_optimizations,
+)
+from .tracing.sampling import resolve_sampler
+from .tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, resolve
+from .world.scenarios import FAILURES
 
 EPILOG = """\
 environment (flags win over these; TRACES_ variants win over the generic ones):
@@ -43,7 +54,7 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse style: usage line + one error line, exit 2
+    def error(self, message: str) -> NoReturn:  # argparse style: usage line + one error line, exit 2
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -53,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Simulate an order through API Gateway -> Order Service -> Inventory, Payment and "
         "Notification services, print its emoji log, trace view and analysis, and export the "
         "trace over OTLP."), epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fail", choices=[s for s in SCENARIOS if s != "none"],
+    parser.add_argument("--fail", choices=FAILURES,
                         help="run a failure scenario: 'inventory' (the item's stock is 0) or "
                              "'payment' (the payment gateway declines the card)")
     parser.add_argument("--speed", type=float, default=1.0, metavar="F",
@@ -113,30 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_failure_rates(spec: str | None) -> dict[str, float]:
-    """``inventory=0.05,payment=0.1`` -> {"inventory": 0.05, "payment": 0.1}; ValueError if bad."""
-    rates: dict[str, float] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        name, _, value = part.partition("=")
-        name = name.strip().lower()
-        if name not in SCENARIOS or name == "none":
-            raise ValueError(f"argument --failure-rate: unknown failure {name!r} "
-                             f"(choose from {', '.join(s for s in SCENARIOS if s != 'none')})")
-        rate = probability(value)
-        if rate is None:
-            raise ValueError(f"argument --failure-rate: {name}={value!r} is not a probability 0..1")
-        rates[name] = rate
-    if sum(rates.values()) > 1.0:
-        raise ValueError("argument --failure-rate: the probabilities add up to more than 1")
-    return rates
-
-
-def load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
+def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
     """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
-    from .load import LoadPlan
-
     load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
                  "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed}
     if args.orders is None and args.duration is None:
@@ -156,58 +145,42 @@ def load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
         if value:
             parser.error(f"argument {flag}: not in load mode"
                          + (" (use --failure-rate)" if flag == "--fail" else ""))
-    try:
-        rates = parse_failure_rates(args.failure_rate)
-    except ValueError as exc:
-        parser.error(str(exc))
     return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
-                    concurrency=args.concurrency or 1, failure_rates=rates,
+                    concurrency=args.concurrency or 1,
+                    failure_rates=parse_failure_rates(args.failure_rate),
                     jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed)
 
 
-def parse_optimizations(value: str | None) -> frozenset[str]:
-    """``parallel,cache`` / ``all`` -> the set of switches; ValueError on an unknown one."""
-    if not value:
-        return frozenset()
-    names = {v.strip().lower() for v in value.split(",") if v.strip()}
-    if "all" in names:
-        return frozenset(OPTIMIZATIONS)
-    unknown = names - set(OPTIMIZATIONS)
-    if unknown or not names:
-        raise ValueError(f"argument --optimize: unknown optimisation {', '.join(sorted(unknown)) or value!r}"
-                         f" (choose from {', '.join(OPTIMIZATIONS)}, all)")
-    return frozenset(names)
+def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
+    """Every flag checked and turned into a RunConfig; the first bad one exits 2."""
+    if args.speed < 0:
+        parser.error(f"argument --speed: must be >= 0, got {args.speed:g}")
+    try:
+        optimizations = parse_optimizations(args.optimize)
+        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
+                           protocol=args.protocol)
+        sampler = resolve_sampler()
+        if args.compare and not optimizations:
+            raise ConfigError("--compare needs --optimize (what to compare the baseline with)")
+        plan = _load_plan(parser, args)
+    except ValueError as exc:  # ConfigError and SettingsError
+        parser.error(str(exc))
+    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
+    return RunConfig(export=settings, sampler=sampler, scenario=args.fail or "none",
+                     speed=args.speed, view=not args.no_view, json=args.json,
+                     optimizations=optimizations, compare=args.compare, output=args.output,
+                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.speed < 0:
-        parser.error(f"argument --speed: must be >= 0, got {args.speed:g}")
-    try:
-        args.optimizations = parse_optimizations(args.optimize)
-        args.settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
-                                protocol=args.protocol)
-        args.sampler = resolve_sampler()
-    except ValueError as exc:  # SettingsError included
-        parser.error(str(exc))
-    if args.compare and not args.optimizations:
-        parser.error("--compare needs --optimize (what to compare the baseline with)")
-    if args.output:
-        try:
-            args.output_stream = open(args.output, "w", encoding="utf-8")
-        except OSError as exc:
-            parser.error(f"argument --output: cannot write {args.output!r}: {exc.strerror}")
-    args.jaeger_url = (args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL")
-                       or "http://localhost:16686").rstrip("/")
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # failures are summarised once, at the end
-
-    plan = load_plan(parser, args)
-    if plan is not None:
-        from .load import run_load
-        return run_load(args, plan)
-    from .single import run_single  # imported late: --help and bad flags stay fast
-    return run_single(args)
-
-
-__all__ = ["main", "build_parser", "parse_optimizations", "SettingsError"]
+    config = config_from_args(parser, parser.parse_args(argv))
+    # Before gRPC is imported: its C core would print its own errors, which the run
+    # summarises once, at the end.  This process is the program: nothing to restore.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    # Imported late: --help and bad flags stay fast.
+    if config.load is not None:
+        from .runs.load import run_load
+        return run_load(config)
+    from .runs.single import run_single
+    return run_single(config)

@@ -1,51 +1,53 @@
 """A minimal OTLP/gRPC trace receiver: the collector's TraceService, in-process.
 
 Used by the tests and benchmarks as a real export target, and handy on a bare
-machine: ``python -m simulate.receiver`` listens on 127.0.0.1:4317 and prints a
-line per span it receives.  It can also misbehave on purpose (answer slowly, or
-with an error code) to show what the exporter does then.
+machine: ``python -m simulate.receiver`` listens on 127.0.0.1:4317 and draws
+each trace it receives as a tree (``--flat``: a line per span).  It can also
+misbehave on purpose (answer slowly, or with an error code) to show what the
+exporter does then.
 """
 from __future__ import annotations
 
 import argparse
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from rich.console import Console
 
+from .report.records import SpanRecord, attributes_of, from_otlp
+from .report.view import trace_table
 
-def any_value(value: AnyValue):
-    """The Python value inside an OTLP AnyValue."""
-    kind = value.WhichOneof("value")
-    if kind == "array_value":
-        return [any_value(v) for v in value.array_value.values]
-    return getattr(value, kind) if kind else None
+Request = ExportTraceServiceRequest
 
 
 @dataclass(frozen=True)
 class ReceivedSpan:
-    resource: dict
+    resource: dict[str, Any]
     span: Span
 
     @property
     def service(self) -> str:
-        return self.resource.get("service.name", "")
+        return str(self.resource.get("service.name", ""))
 
     @property
-    def attributes(self) -> dict:
-        return {kv.key: any_value(kv.value) for kv in self.span.attributes}
+    def attributes(self) -> dict[str, Any]:
+        return attributes_of(self.span.attributes)
 
 
 class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
-    def __init__(self, receiver: "OtlpReceiver"):
+    def __init__(self, receiver: OtlpReceiver):
         self._receiver = receiver
 
-    def Export(self, request, context):  # noqa: N802 - gRPC method name
+    def Export(self, request: Request,  # noqa: N802 - gRPC method name
+               context: grpc.ServicerContext) -> trace_service_pb2.ExportTraceServiceResponse:
         r = self._receiver
         if r.delay_s:
             time.sleep(r.delay_s)
@@ -63,7 +65,7 @@ class OtlpReceiver:
                  tls: tuple[bytes, bytes] | None = None):
         """``tls``: (private key PEM, certificate chain PEM) to serve over TLS."""
         self.delay_s, self.fail_with, self.keep = delay_s, fail_with, keep
-        self.requests: list = []
+        self.requests: list[Request] = []
         self.span_count = 0
         self._cond = threading.Condition()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
@@ -78,26 +80,26 @@ class OtlpReceiver:
         if self.port == 0:
             raise OSError(f"cannot listen on {host}:{port}")
         self.host = host
-        self.on_request = None  # optional callback(request), e.g. to print spans
+        self.on_request: Callable[[Request], None] | None = None  # e.g. to print spans
 
     @property
     def endpoint(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
-    def start(self) -> "OtlpReceiver":
+    def start(self) -> OtlpReceiver:
         self._server.start()
         return self
 
     def stop(self) -> None:
         self._server.stop(grace=None)
 
-    def __enter__(self) -> "OtlpReceiver":
+    def __enter__(self) -> OtlpReceiver:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _accept(self, request) -> None:
+    def _accept(self, request: Request) -> None:
         count = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
         with self._cond:
             self.span_count += count
@@ -114,35 +116,65 @@ class OtlpReceiver:
     def spans(self) -> list[ReceivedSpan]:
         with self._cond:
             requests = list(self.requests)
-        return [ReceivedSpan({kv.key: any_value(kv.value) for kv in rs.resource.attributes}, span)
+        return [ReceivedSpan(attributes_of(rs.resource.attributes), span)
                 for request in requests for rs in request.resource_spans
                 for ss in rs.scope_spans for span in ss.spans]
 
 
-def _print_request(request) -> None:
-    for rs in request.resource_spans:
-        service = next((any_value(kv.value) for kv in rs.resource.attributes
-                        if kv.key == "service.name"), "?")
-        for ss in rs.scope_spans:
-            for span in ss.spans:
-                ms = (span.end_time_unix_nano - span.start_time_unix_nano) / 1e6
-                print(f"{span.trace_id.hex()}  {service:<22} {span.name:<20} {ms:8.2f} ms", flush=True)
+class TreePrinter:
+    """Draws each trace once it has been quiet for ``quiet_s`` (its spans may come in
+    several batches, and the email worker's linked trace a little later)."""
+
+    def __init__(self, console: Console, quiet_s: float = 1.0):
+        self._console, self._quiet_s = console, quiet_s
+        self._pending: dict[int, tuple[float, list[SpanRecord]]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, request: Request) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for record in from_otlp(request):
+                _, spans = self._pending.get(record.trace_id, (now, []))
+                self._pending[record.trace_id] = (now, [*spans, record])
+
+    def flush(self, everything: bool = False) -> None:
+        now = time.monotonic()
+        with self._lock:
+            ready = [tid for tid, (seen, _) in self._pending.items()
+                     if everything or now - seen >= self._quiet_s]
+            traces = [(tid, self._pending.pop(tid)[1]) for tid in ready]
+        for trace_id, spans in traces:
+            self._console.print(f"trace {trace_id:032x}", style="bold")
+            self._console.print(trace_table(spans, width=self._console.width))
+            self._console.print()
+
+
+def _print_flat(request: Request) -> None:
+    for record in from_otlp(request):
+        print(f"{record.trace_id:032x}  {record.service:<22} {record.name:<28} "
+              f"{record.duration_ms:8.2f} ms", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Listen for OTLP/gRPC traces and print each span.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=4317)
+    parser = argparse.ArgumentParser(
+        prog="python -m simulate.receiver",
+        description="Listen for OTLP/gRPC traces and draw each one as a tree.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=4317, help="port to listen on (default 4317)")
+    parser.add_argument("--flat", action="store_true", help="a line per span instead of trees")
     args = parser.parse_args()
     receiver = OtlpReceiver(args.host, args.port, keep=False)
-    receiver.on_request = _print_request
+    printer = TreePrinter(Console(highlight=False))
+    receiver.on_request = _print_flat if args.flat else printer.add
     receiver.start()
     print(f"listening for OTLP/gRPC traces on {args.host}:{receiver.port} (Ctrl-C to stop)", flush=True)
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(0.25)
+            printer.flush()
     except KeyboardInterrupt:
         receiver.stop()
+        printer.flush(everything=True)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from simulate.clock import Clock, VirtualClock
-from simulate.console import MemoryLog
-from simulate.profile import SCENARIOS, SEED_PROFILE, Profile
-from simulate.services.base import Runtime
-from simulate.system import OrderOutcome, System, build_system, place_order
-from simulate.telemetry import Telemetry
+from simulate.report.logs import MemoryLog
+from simulate.tracing.providers import Telemetry
+from simulate.world.clock import Clock, VirtualClock
+from simulate.world.profile import SEED_PROFILE, Profile
+from simulate.world.scenarios import SCENARIOS
+from simulate.world.services.base import Runtime
+from simulate.world.system import OrderOutcome, System, build_system, place_order
 
 ROOT = Path(__file__).resolve().parent.parent
 

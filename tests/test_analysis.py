@@ -4,8 +4,17 @@ from __future__ import annotations
 import pytest
 from opentelemetry.trace import SpanKind
 
-from simulate.analysis import (SpanRecord, Trace, analyse, critical_path, failure, per_service_ms,
-                               self_time_ms, suggestions, union_ns)
+from simulate.report.analysis import (
+    Trace,
+    analyse,
+    critical_path,
+    failure,
+    per_service_ms,
+    self_time_ms,
+    suggestions,
+    union_ns,
+)
+from simulate.report.records import SpanRecord, from_readable
 
 MS = 1_000_000
 K = SpanKind
@@ -97,11 +106,11 @@ def test_failure_is_located_at_the_span_that_raised():
 
 
 def test_analyse_reports_the_seeds_numbers_for_the_seed_trace(flow):
-    report = analyse(__import__("simulate.analysis", fromlist=["from_readable"])
-                     .from_readable(flow().spans))
-    assert report["total_ms"] == 250
-    assert report["slowest_step"] == {"name": "process-payment", "service": "payment-service",
-                                      "duration_ms": 50}
-    assert {g["optimize"]: g["saving_ms"] for g in report["suggestions"]} == {
+    report = analyse(from_readable(flow().spans))
+    assert report.total_ms == 250
+    slowest = report.slowest_step
+    assert (slowest.name, slowest.service, slowest.duration_ms) == (
+        "process-payment", "payment-service", 50)
+    assert {g.kind: g.saving_ms for g in report.suggestions} == {
         "parallel": 30, "cache": 15, "async": 10}
-    assert report["failure"] is None
+    assert report.failure is None

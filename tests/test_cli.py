@@ -60,3 +60,28 @@ def test_help_explains_every_flag():
 def test_speed_zero_runs_without_sleeping():
     result = run_main("--speed", "0", "--no-export")
     assert result.returncode == 0 and "Order created: order-1234" in result.stdout
+
+
+@pytest.mark.parametrize("args,env", [
+    (("--orders", "10", "--rate", "5", "--concurrency", "2"), {}),
+    (("--optimize", "turbo"), {}),
+    ((), {"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}),
+])
+def test_bad_input_never_truncates_an_existing_output_file(tmp_path, args, env):
+    out = tmp_path / "spans.jsonl"
+    out.write_text("yesterday's spans\n")
+    result = run_main("--output", str(out), *args, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert out.read_text() == "yesterday's spans\n"
+
+
+def test_python_dash_m_simulate_is_the_same_program():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    result = subprocess.run([sys.executable, "-m", "simulate", "--no-export", "--speed", "0",
+                             "--no-view"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:4] == SEED_ORDER

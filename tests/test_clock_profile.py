@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import time
 
-import pytest
+from dataclasses import replace
 
-from simulate.clock import RealClock, VirtualClock
-from simulate.profile import SEED_PROFILE, Profile, Step
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
+
+from conftest import run_flow
+from simulate.world.clock import RealClock, VirtualClock
+from simulate.world.profile import SEED_PROFILE, Profile, Step
+from simulate.world.services.base import Operation, ProfileMismatchError, Runtime
 
 
 def test_virtual_clock_moves_only_when_told_and_never_sleeps():
@@ -74,3 +79,39 @@ def test_a_profile_whose_parts_do_not_add_up_is_rejected():
                         "b": Step("b", "b", "s", SpanKind.INTERNAL, 5)})
     with pytest.raises(ValueError):
         bad.validate()
+
+
+def _swapped(profile: Profile, parent: str, a: str, b: str) -> Profile:
+    """The profile with two children of ``parent`` listed the other way round."""
+    step = profile[parent]
+    children = list(step.children)
+    i, j = children.index(a), children.index(b)
+    children[i], children[j] = children[j], children[i]
+    return Profile(profile.root, {**profile.steps, parent: replace(step, children=tuple(children))})
+
+
+def test_code_and_profile_are_matched_by_name_and_a_mismatch_is_caught():
+    # The Order Service calls check-inventory then process-payment; a profile that says
+    # otherwise used to shift every timing silently (root 235 ms instead of 250).
+    run = run_flow(profile=_swapped(SEED_PROFILE, "create-order", "check-inventory",
+                                    "process-payment"))
+    create = run.by_name("create-order")
+    assert create.attributes["error.type"] == "ProfileMismatchError"
+    [event] = [e for e in create.events if e.name == "exception"]
+    assert "check-inventory" in event.attributes["exception.message"]
+    assert "process-payment" in event.attributes["exception.message"]
+    assert run.outcome.status == 500
+    assert "check-inventory" not in {s.name for s in run.spans}  # nothing ran off-schedule
+
+
+def test_operation_refuses_a_child_the_profile_does_not_expect():
+    tracer = TracerProvider().get_tracer("test")
+    runtime = Runtime(telemetry=type("T", (), {"tracer": lambda self, s: tracer})(),
+                      clock=VirtualClock(), log=None, profile=SEED_PROFILE)
+    span = tracer.start_span("save-order")
+    op = Operation(SEED_PROFILE["save-order"], span, runtime, 0)
+    with pytest.raises(ProfileMismatchError, match="orders.db.query"):
+        op.call("inventory.db.query", lambda: None)
+    op.call("orders.db.query", lambda: None)  # the right name runs
+    with pytest.raises(ProfileMismatchError, match="no more children"):
+        op.call("orders.db.query", lambda: None)

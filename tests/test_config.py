@@ -10,10 +10,10 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from conftest import free_port, run_flow, run_main
-from simulate.export import SettingsError, resolve
 from simulate.receiver import OtlpReceiver
-from simulate.sampling import resolve_sampler
-from simulate.services.base import Runtime  # noqa: F401 (runtime kwargs below)
+from simulate.tracing.sampling import resolve_sampler
+from simulate.tracing.settings import SettingsError, resolve
+from simulate.world.services.base import Runtime  # noqa: F401 (runtime kwargs below)
 
 
 def test_precedence_flag_over_signal_env_over_generic_env_over_default():
@@ -116,7 +116,7 @@ def test_https_endpoint_uses_tls_with_the_configured_certificate(tmp_path):
 class _OtlpHttpHandler(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-
-import pytest
-from opentelemetry.trace import SpanKind
+from pathlib import Path
 
 import opentelemetry.semconv._incubating.attributes as incubating
 import opentelemetry.semconv.attributes as stable
+import pytest
+from opentelemetry.trace import SpanKind
+
 from conftest import run_flow
-from simulate.attributes import OWN_NAMESPACES
-from simulate.profile import OPTIMIZATIONS, profile_for
+from simulate.world.attributes import OWN_KEYS
+from simulate.world.profile import OPTIMIZATIONS, profile_for
 
 _DEPRECATED = re.compile(r"^\s*Deprecated:", re.M)
 
@@ -27,7 +28,7 @@ def semconv_keys() -> tuple[set[str], set[str]]:
     for package in (stable, incubating):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
-            source = open(module.__file__, encoding="utf-8").read()
+            source = Path(str(module.__file__)).read_text(encoding="utf-8")
             for match in re.finditer(r'^([A-Z0-9_]+): Final = "([^"]+)"\n(?:"""(.*?)""")?',
                                      source, re.M | re.S):
                 name, key, doc = match.group(1), match.group(2), match.group(3) or ""
@@ -44,13 +45,17 @@ CURRENT, DEPRECATED = semconv_keys()
 
 
 def problems(key: str) -> str | None:
-    if key.startswith(OWN_NAMESPACES):
-        return None
+    """Every key is checked: a deprecated name fails even if it looks like one of ours."""
     if key in DEPRECATED:
         return f"{key}: deprecated semantic convention"
-    if key not in CURRENT:
-        return f"{key}: not a semantic convention key (typo?) nor in {OWN_NAMESPACES}"
+    if key not in CURRENT and key not in OWN_KEYS:
+        return f"{key}: not a semantic convention key (typo?) nor one of ours (OWN_KEYS)"
     return None
+
+
+def test_our_own_keys_never_shadow_a_semantic_convention():
+    """A key of ours that semconv defines should be imported from semconv, not declared."""
+    assert [key for key in OWN_KEYS if key in CURRENT or key in DEPRECATED] == []
 
 
 REQUIRED = {

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 import yaml
 
 from conftest import ROOT
-from simulate.export import DEFAULT_ENDPOINTS
+from simulate.tracing.settings import DEFAULT_ENDPOINTS
 
 DEPLOY = ROOT / "deploy"
 

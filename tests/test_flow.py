@@ -7,8 +7,8 @@ import pytest
 from opentelemetry.trace import SpanKind, StatusCode
 
 from conftest import run_flow
-from simulate.backends.database import SELECT_STOCK
-from simulate.clock import RealClock
+from simulate.world.backends.database import SELECT_STOCK
+from simulate.world.clock import RealClock
 
 K = SpanKind
 # The table, written out independently of simulate/profile.py:
@@ -89,8 +89,8 @@ def test_each_log_line_belongs_to_a_span_of_its_service():
     run = run_flow()
     by_id = {s.context.span_id: s for s in run.spans}
     for record in run.log.records:
-        span = by_id[record["span_context"].span_id]
-        assert span.resource.attributes["service.name"] == record["service"]
+        span = by_id[record.span_context.span_id]
+        assert span.resource.attributes["service.name"] == record.service
 
 
 def test_gateway_span_follows_http_server_conventions():

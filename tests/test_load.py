@@ -10,9 +10,9 @@ import time
 import pytest
 
 from conftest import ROOT, run_main
-from simulate.otlp_file import from_json_line
-from simulate.profile import SEED_PROFILE
 from simulate.receiver import OtlpReceiver
+from simulate.tracing.otlp_file import from_json_line
+from simulate.world.profile import SEED_PROFILE
 
 
 def load(*args: str, env: dict | None = None) -> dict:
@@ -28,6 +28,8 @@ def load(*args: str, env: dict | None = None) -> dict:
 ])
 def test_spans_per_order_by_scenario(mix, spans_per_order):
     data = load("--orders", "40", "--no-export", *(["--failure-rate", mix] if mix else []))
+    assert set(data) == {"interrupted", "orders", "wall_s", "orders_per_s", "spans_per_s",
+                         "latency_ms", "spans", "export_destination", "export_error", "peak_rss_mb"}
     assert data["orders"]["total"] == 40
     assert data["spans"]["created"] == 40 * spans_per_order
 

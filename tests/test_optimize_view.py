@@ -10,10 +10,10 @@ from opentelemetry.trace import StatusCode
 from rich.console import Console
 
 from conftest import run_flow, run_main
-from simulate.analysis import from_readable
-from simulate.clock import RealClock
-from simulate.profile import profile_for
-from simulate.view import render
+from simulate.report.records import from_readable
+from simulate.report.view import render
+from simulate.world.clock import RealClock
+from simulate.world.profile import profile_for
 
 
 def optimised(scenario="none", *switches, clock=None):
@@ -128,6 +128,8 @@ def test_compare_prints_both_runs_and_the_measured_saving():
     result = run_main("--no-export", "--speed", "0", "--optimize", "parallel", "--compare", "--json")
     assert result.returncode == 0
     data = json.loads(result.stdout)
+    assert set(data) == {"optimize", "baseline", "optimised", "saving_ms", "predicted_saving_ms"}
+    assert set(data["baseline"]) == set(data["optimised"]) >= {"total_ms", "suggestions", "failure"}
     assert data["saving_ms"] == pytest.approx(30) and data["predicted_saving_ms"] == pytest.approx(30)
     plain = run_main("--no-export", "--speed", "0", "--optimize", "all", "--compare")
     assert "Baseline vs --optimize async,cache,parallel" in plain.stdout

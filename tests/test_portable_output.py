@@ -6,7 +6,7 @@ import json
 from opentelemetry.trace import SpanKind
 
 from conftest import free_port, run_flow, run_main
-from simulate.otlp_file import from_json_line
+from simulate.tracing.otlp_file import from_json_line
 
 
 def test_output_file_round_trips_through_the_protobuf_types(tmp_path):
@@ -31,8 +31,9 @@ def test_output_file_round_trips_through_the_protobuf_types(tmp_path):
                 if kv.key == "service.name"}
     assert len(services) == 5
     # round trip: re-encoding the parsed message gives the same JSON
-    from simulate.otlp_file import _ids  # noqa: PLC0415
     from google.protobuf import json_format
+
+    from simulate.tracing.otlp_file import _ids
     again = json_format.MessageToDict(requests[0], use_integers_for_enums=True)
     import base64
     _ids(again, lambda b64: base64.b64decode(b64).hex())

@@ -6,8 +6,8 @@ from opentelemetry import baggage, trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from conftest import run_flow
-from simulate import wire
-from simulate.errors import OutOfStockError
+from simulate.world import wire
+from simulate.world.errors import OutOfStockError
 
 FOREIGN_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 FOREIGN_SPAN = "00f067aa0ba902b7"
@@ -67,6 +67,6 @@ def test_unknown_errors_become_remote_service_errors():
     def handler(request, headers):
         raise KeyError("boom")
 
-    from simulate.errors import RemoteServiceError
+    from simulate.world.errors import RemoteServiceError
     with pytest.raises(RemoteServiceError):
         wire.call(handler, None)

@@ -1,0 +1,129 @@
+"""The trace view in the terminal: Jaeger's tree and timeline, from finished spans.
+
+Rendered from what was actually recorded (never from the profile): each span's
+name and duration in the seed's tree shape, its service, kind and status, and a
+waterfall bar on a time axis shared by the whole trace.  Then the performance
+analysis.  rich drops colours by itself when stdout is not a terminal.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .analysis import Analysis, Trace, analyse
+from .records import SpanRecord
+
+KIND_LABEL = {"SERVER": "server", "CLIENT": "client", "INTERNAL": "internal",
+              "PRODUCER": "producer", "CONSUMER": "consumer"}
+
+
+def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord]]:
+    """Tree guides in the seed's style: ├─ for a middle child, └─ for the last."""
+    rows: list[tuple[str, SpanRecord]] = []
+
+    def visit(span: SpanRecord, lead: str, last: bool, top: bool) -> None:
+        rows.append(("" if top else lead + ("└─ " if last else "├─ "), span))
+        kids = trace.children(span)
+        child_lead = "" if top else lead + ("   " if last else "│  ")
+        for i, child in enumerate(kids):
+            visit(child, child_lead, i == len(kids) - 1, False)
+
+    for root in trace.roots:
+        visit(root, "", True, True)
+    return rows
+
+
+def waterfall(span: SpanRecord, t0: int, t1: int, width: int) -> str:
+    """The span's place on the trace's time axis, ``width`` characters wide."""
+    scale = width / max(1, t1 - t0)
+    start = min(width - 1, int((span.start_ns - t0) * scale))
+    end = max(start + 1, min(width, round((span.end_ns - t0) * scale)))
+    return " " * start + "█" * (end - start) + " " * (width - end)
+
+
+def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
+    """The tree with a waterfall column that takes whatever width is left."""
+    trace = Trace(spans)
+    t0 = min(s.start_ns for s in trace.spans)
+    t1 = max(s.end_ns for s in trace.spans)
+    rows = [(prefix, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}")
+            for prefix, span in _prefixes(trace)]
+    name_w = max(len(p) + len(label) for p, _, label in rows)
+    service_w = max(len(s.service) for s in trace.spans)
+    kind_w = max(len(KIND_LABEL.get(s.kind.name, s.kind.name)) for s in trace.spans)
+    bar_w = max(10, min(60, width - name_w - service_w - kind_w - 3))
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), show_edge=False,
+                  title=f"Trace: {len(trace.spans)} spans, "
+                        f"{len({s.service for s in trace.spans})} services, "
+                        f"{(t1 - t0) / 1e6:.1f} ms", title_justify="left", title_style="bold")
+    table.add_column("span", no_wrap=True)
+    table.add_column("service", no_wrap=True, style="cyan")
+    table.add_column("kind", no_wrap=True, style="dim")
+    axis_end = f"{(t1 - t0) / 1e6:.0f} ms"
+    table.add_column("0" + axis_end.rjust(bar_w - 1), no_wrap=True, min_width=bar_w)
+    for prefix, span, label in rows:
+        style = "red" if span.error else ""
+        table.add_row(Text(prefix, style="dim") + Text(label, style=style), span.service,
+                      KIND_LABEL.get(span.kind.name, span.kind.name.lower()),
+                      Text(waterfall(span, t0, t1, bar_w), style=style or "green"))
+    return table
+
+
+def analysis_table(report: Analysis) -> Table:
+    """The seed's 性能分析, computed: total, slowest step, where time goes, suggestions."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.add_row("Total latency", f"{report.total_ms:.1f} ms")
+    slow = report.slowest_step
+    grid.add_row("Slowest step", f"{_service_title(slow.service)} ({slow.name}, "
+                                 f"{slow.duration_ms:.1f} ms)")
+    most = report.most_self_time
+    grid.add_row("Most own work", f"{most.name} ({most.service}): {most.self_ms:.1f} ms "
+                                  f"outside its children")
+    grid.add_row("Own work/service",
+                 ", ".join(f"{k} {v:.0f} ms" for k, v in report.services_ms.items()))
+    grid.add_row("Critical path", " → ".join(report.critical_path))
+    if report.failure:
+        f = report.failure
+        text = f"the trace shows the failure at {f.span} ({f.service}): {f.message}"
+        if f.detail:
+            text += f"; {f.detail}"
+        grid.add_row(Text("Failure", style="bold red"), Text(text, style="red"))
+    for i, g in enumerate(report.suggestions):
+        grid.add_row("Suggestions" if i == 0 else "",
+                     f"• {g.kind}: {g.reason}: saves ~{g.saving_ms:.0f} ms "
+                     f"(--optimize {g.kind})")
+    return grid
+
+
+def _service_title(service: str) -> str:
+    """payment-service -> Payment Service, as the seed names it."""
+    return " ".join(w.capitalize() for w in service.split("-"))
+
+
+def render(spans: Sequence[SpanRecord], console: Console, report: Analysis | None = None) -> Analysis:
+    """Print the view and the analysis; return the analysis."""
+    report = report or analyse(spans)
+    console.print()
+    console.print(trace_table(spans, width=console.width))
+    console.print()
+    console.print(Text("Performance analysis", style="bold underline"))
+    console.print(analysis_table(report))
+    return report
+
+
+def render_linked(linked: Sequence[SpanRecord], spans: Sequence[SpanRecord], console: Console) -> None:
+    """Spans of other traces that link to this one (the email worker's CONSUMER span)."""
+    if not linked:
+        return
+    console.print()
+    console.print(Text("Linked traces (follow the link in Jaeger)", style="bold underline"))
+    order_start = min(s.start_ns for s in spans)
+    for span in linked:
+        console.print(f"  {span.name} ({span.duration_ms:.0f}ms)  {span.service}  "
+                      f"{KIND_LABEL.get(span.kind.name, span.kind.name)}  trace {span.trace_id:032x}, "
+                      f"starts {(span.start_ns - order_start) / 1e6:.0f} ms after the order")

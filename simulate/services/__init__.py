@@ -1,1 +1,0 @@
-"""The five simulated services, one module each, plus their shared base."""

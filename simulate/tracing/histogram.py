@@ -1,0 +1,56 @@
+"""Latency histograms with bounded memory: log-spaced buckets, 1 % relative precision.
+
+A load run records millions of durations; keeping them in lists would grow
+without bound.  Each histogram is a dict of bucket -> count (a few hundred
+entries at most for durations from microseconds to minutes) plus the exact max.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+
+_GROWTH = 1.02  # bucket i covers [1.02^i, 1.02^(i+1)) microseconds: ±1 % on any quantile
+_PER_LOG = 1.0 / math.log(_GROWTH)  # math.log(x) * k is much cheaper than math.log(x, base)
+
+
+class Histogram:
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.total = 0
+        self.min_ms = math.inf
+        self.max_ms = 0.0
+
+    def record(self, ms: float) -> None:
+        us = max(ms * 1000.0, 1.0)
+        bucket = int(math.log(us) * _PER_LOG)
+        self.counts[bucket] = self.counts.get(bucket, 0) + 1
+        self.total += 1
+        self.max_ms = max(self.max_ms, ms)
+        self.min_ms = min(self.min_ms, ms)
+
+    def quantile(self, q: float) -> float:
+        """The q-quantile in ms (bucket midpoint), 0 if empty."""
+        if not self.total:
+            return 0.0
+        rank, seen = q * self.total, 0
+        for bucket in sorted(self.counts):
+            seen += self.counts[bucket]
+            if seen >= rank:
+                # the bucket's midpoint, but never outside what was actually seen
+                return max(self.min_ms, min(self.max_ms, _GROWTH ** (bucket + 0.5) / 1000.0))
+        return self.max_ms
+
+
+class SpanLatencies(SpanProcessor):
+    """A histogram per span name, fed by every ended span."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Histogram] = {}
+        self._lock = threading.Lock()
+
+    def on_end(self, span: ReadableSpan) -> None:
+        ms = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+        with self._lock:
+            self.by_name.setdefault(span.name, Histogram()).record(ms)

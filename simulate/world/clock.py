@@ -1,0 +1,180 @@
+"""Time for the simulation: real, scaled or virtual.
+
+All waits and all span timestamps go through a Clock, so the same service code
+runs in real time (``RealClock()``), compressed time (``RealClock(speed=10)``:
+sleeps are 10x shorter but timestamps still show the profile's durations) or
+with no sleeping at all (``VirtualClock``: time only moves when the simulation
+says so, which makes tests exact and load generation as fast as the CPU allows).
+
+A clock also decides how concurrent work runs in its notion of time: threads for
+real clocks, and for the virtual clock branches that each start at the same
+instant and join at the latest end.
+"""
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class Outcome:
+    """The result of one concurrent branch: a value or the exception it raised."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None):
+        self.value, self.error = value, error
+
+    def get(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _capture(fn: Callable[[], Any]) -> Outcome:
+    try:
+        return Outcome(value=fn())
+    except Exception as exc:  # noqa: BLE001 - handed to the caller through Outcome
+        return Outcome(error=exc)
+
+
+class Clock(ABC):
+    """Monotonic simulated time expressed as Unix-epoch nanoseconds."""
+
+    @abstractmethod
+    def now_ns(self) -> int: ...
+
+    @abstractmethod
+    def sleep_until(self, t_ns: int) -> None:
+        """Block (or advance) until simulated time reaches t_ns; no-op if already past."""
+
+    def sleep_ms(self, ms: float) -> None:
+        self.sleep_until(self.now_ns() + int(ms * 1e6))
+
+    @abstractmethod
+    def run_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list[Outcome]:
+        """Run branches as if concurrently, all starting now; return when all ended."""
+
+    @abstractmethod
+    def run_detached(self, fn: Callable[[], Any]) -> None:
+        """Start fn now without waiting for it (fire-and-forget work)."""
+
+    @abstractmethod
+    def drain(self, timeout_s: float = 10.0) -> None:
+        """Wait until every detached task has finished."""
+
+
+class RealClock(Clock):
+    """Wall-clock time, optionally compressed by ``speed`` (2 = twice as fast).
+
+    Timestamps are computed from the monotonic clock anchored once to the epoch,
+    so spans never jump with NTP adjustments, and scaled back up by ``speed`` so
+    a compressed run still shows the profile's durations.
+    """
+
+    def __init__(self, speed: float = 1.0, spin_ms: float = 0.4):
+        if speed <= 0:
+            raise ValueError("speed must be > 0 (use VirtualClock for no sleeping)")
+        self.speed = speed
+        # time.sleep wakes up late by ~0.1-0.3 ms; the last spin_ms of a wait are
+        # spent yielding in a loop instead, which keeps spans within ~0.05 ms.
+        # Load runs with many threads set it to 0 to save CPU.
+        self._spin_ns = int(spin_ms * 1e6)
+        self._anchor_epoch_ns = time.time_ns()
+        self._anchor_mono_ns = time.monotonic_ns()
+        self._detached: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def now_ns(self) -> int:
+        elapsed = time.monotonic_ns() - self._anchor_mono_ns
+        return self._anchor_epoch_ns + int(elapsed * self.speed)
+
+    def sleep_until(self, t_ns: int) -> None:
+        while True:
+            remaining_ns = (t_ns - self.now_ns()) / self.speed  # real nanoseconds left
+            if remaining_ns <= 0:
+                return
+            if remaining_ns > self._spin_ns:
+                time.sleep((remaining_ns - self._spin_ns) / 1e9)
+            else:
+                time.sleep(0)  # yield the GIL while spinning
+
+    def _thread(self, fn: Callable[[], Any], sink: list[Outcome] | None, index: int) -> threading.Thread:
+        ctx = contextvars.copy_context()  # the branch keeps the caller's current span
+
+        def target() -> None:
+            outcome = ctx.run(_capture, fn)
+            if sink is not None:
+                sink[index] = outcome
+
+        return threading.Thread(target=target, name=f"ordertrace-branch-{index}", daemon=True)
+
+    def run_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list[Outcome]:
+        # The last branch runs on the calling thread: a single call costs no
+        # thread, and Ctrl-C reaches the work instead of a join().
+        *others, last = branches
+        results: list[Outcome] = [Outcome() for _ in branches]
+        threads = [self._thread(fn, results, i) for i, fn in enumerate(others)]
+        for t in threads:
+            t.start()
+        results[-1] = _capture(last)
+        for t in threads:
+            t.join()
+        return results
+
+    def run_detached(self, fn: Callable[[], Any]) -> None:
+        thread = self._thread(fn, None, 0)
+        with self._lock:
+            self._detached = [t for t in self._detached if t.is_alive()] + [thread]
+        thread.start()
+
+    def drain(self, timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            pending = list(self._detached)
+        for t in pending:
+            t.join(max(0.0, deadline - time.monotonic()))
+
+
+class VirtualClock(Clock):
+    """Time that only moves when the simulation waits: no sleeping at all.
+
+    Each thread has its own cursor (one order in flight per thread), starting at
+    ``start_ns``; ``set_now`` places a thread's cursor, e.g. at an order's
+    scheduled arrival time in a load run.
+    """
+
+    def __init__(self, start_ns: int | None = None):
+        self._start_ns = time.time_ns() if start_ns is None else start_ns
+        self._local = threading.local()
+
+    def now_ns(self) -> int:
+        return getattr(self._local, "now_ns", self._start_ns)
+
+    def set_now(self, t_ns: int) -> None:
+        self._local.now_ns = t_ns
+
+    def sleep_until(self, t_ns: int) -> None:
+        if t_ns > self.now_ns():
+            self._local.now_ns = t_ns
+
+    def run_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list[Outcome]:
+        start = self.now_ns()
+        outcomes, ends = [], [start]
+        for fn in branches:
+            self.set_now(start)
+            outcomes.append(_capture(fn))
+            ends.append(self.now_ns())
+        self.set_now(max(ends))
+        return outcomes
+
+    def run_detached(self, fn: Callable[[], Any]) -> None:
+        start = self.now_ns()
+        _capture(fn)  # it runs "in the background": the caller's time does not move
+        self.set_now(start)
+
+    def drain(self, timeout_s: float = 10.0) -> None:
+        return None

@@ -1,0 +1,278 @@
+"""What every service does, written once: start a span, log a line, wait, record errors.
+
+A :class:`Service` owns a tracer from its own TracerProvider.  Its handlers run
+an :class:`Operation` per span: the operation takes its timing from the latency
+profile, continues a remote parent extracted from W3C headers when the work
+arrived over the wire, schedules its children (``op.call("check-inventory", ...)``,
+matched to the profile by name) at the profile's offsets, and on failure records
+the exception and sets an ERROR status.
+"""
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from opentelemetry import baggage, trace
+from opentelemetry import context as otel_context
+from opentelemetry.semconv._incubating.attributes.db_attributes import (
+    DB_RESPONSE_RETURNED_ROWS,
+    DbSystemNameValues,
+)
+from opentelemetry.semconv.attributes.db_attributes import (
+    DB_COLLECTION_NAME,
+    DB_NAMESPACE,
+    DB_OPERATION_NAME,
+    DB_QUERY_SUMMARY,
+    DB_QUERY_TEXT,
+    DB_SYSTEM_NAME,
+)
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.trace import Status, StatusCode
+
+from .. import attributes, wire
+from ..backends.database import Database, Statement
+from ..clock import Clock, Outcome
+from ..log import LogLine, LogSink
+from ..profile import Profile, Step
+
+# Baggage entries every server span copies onto itself, so each service's spans
+# can be found by business key without asking the caller for them.
+BAGGAGE_ATTRIBUTES = (attributes.ORDER_ID, attributes.USER_ID)
+
+
+class Latency(Protocol):
+    """Turns a nominal duration into the one to wait this time (jitter hook)."""
+
+    exact: bool
+
+    def sample(self, step: Step, ms: float) -> float: ...
+
+
+class ExactLatency:
+    """The profile, to the millisecond."""
+
+    exact = True
+
+    def sample(self, step: Step, ms: float) -> float:
+        return ms
+
+
+class TracerSource(Protocol):
+    """Where a service gets its tracer (one TracerProvider, one resource per service)."""
+
+    def tracer(self, service: str) -> trace.Tracer: ...
+
+
+class ProfileMismatchError(RuntimeError):
+    """The code called a step the latency profile does not expect next."""
+
+
+@dataclass
+class Runtime:
+    """Everything a service needs from its surroundings; injectable for tests."""
+
+    telemetry: TracerSource
+    clock: Clock
+    log: LogSink | None  # None: no log (load runs)
+    profile: Profile
+    latency: Latency = field(default_factory=ExactLatency)
+    optimizations: frozenset[str] = frozenset()  # subset of profile.OPTIMIZATIONS
+
+
+class Operation:
+    """One span's lifetime on the profile's schedule.
+
+    Children are called through :meth:`call` in the order the profile lists
+    them; before each one the operation waits until the child's scheduled
+    start, so its own work lands before, between and after its children.
+    """
+
+    def __init__(self, step: Step, span: trace.Span, runtime: Runtime, start_ns: int):
+        self.step, self.span = step, span
+        self._runtime = runtime
+        self._clock = runtime.clock
+        latency = runtime.latency
+        profile = runtime.profile
+        self._exact = latency.exact
+        self._start_ns = start_ns  # the span's own start_time: the schedule's origin
+        if step.is_leaf:
+            self._lead_ns = _ns(latency.sample(step, step.duration_ms))
+            self._gap_ns = self._tail_ns = 0
+        else:
+            self._lead_ns = _ns(latency.sample(step, step.lead_ms))
+            self._gap_ns = _ns(latency.sample(step, profile.gap_ms(step.key)))
+            self._tail_ns = _ns(latency.sample(step, step.tail_ms))
+        self._cursor_ns = self._start_ns + self._lead_ns  # when the next thing is due
+        self._next_child = 0
+        self._tokens: list[contextvars.Token[otel_context.Context]] = []
+        self.failed = False
+
+    def add_baggage(self, values: Mapping[str, str]) -> None:
+        """Put entries in the baggage that every call made from here on carries."""
+        self._tokens.append(otel_context.attach(wire.with_baggage(values)))
+
+    def release_context(self) -> None:
+        while self._tokens:
+            otel_context.detach(self._tokens.pop())
+
+    def set(self, attributes: Mapping[str, Any]) -> None:
+        self.span.set_attributes(dict(attributes))
+
+    def fail(self, description: str, error_type: str) -> None:
+        """Mark the span failed without an exception (e.g. an HTTP 4xx reply)."""
+        self.failed = True
+        self.span.set_status(Status(StatusCode.ERROR, description))
+        self.span.set_attribute(ERROR_TYPE, error_type)
+
+    def _claim(self, keys: Sequence[str]) -> None:
+        """The next children in the profile must be ``keys``: code and profile agree by name."""
+        expected = self.step.children[self._next_child:self._next_child + len(keys)]
+        if tuple(keys) != tuple(expected):
+            raise ProfileMismatchError(f"{self.step.key}: the code calls {', '.join(keys)} where the "
+                                  f"profile expects {', '.join(expected) or 'no more children'}")
+
+    def call(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run child step ``key`` (the profile's next child) at its scheduled time."""
+        return self.call_concurrently([(key, lambda: fn(*args, **kwargs))])[0].get()
+
+    def call_concurrently(self, branches: Sequence[tuple[str, Callable[[], Any]]]) -> list[Outcome]:
+        """Run the next children together, given as (step key, work); returns their Outcomes."""
+        keys = [key for key, _ in branches]
+        self._claim(keys)
+        # Own work before each call (building the request...) is still done per
+        # call when calls go out together, so a group of k calls costs k gaps.
+        self._cursor_ns += self._gap_ns * (len(branches) - (0 if self._next_child else 1))
+        self._next_child += len(branches)
+        self._clock.sleep_until(self._cursor_ns)
+        outcomes = self._clock.run_concurrently([work for _, work in branches])
+        now = self._clock.now_ns()
+        if self._exact:
+            # Anchor to the schedule, not to when the child really returned, so
+            # per-call overhead does not pile up along the tree; a child that
+            # ended early (it failed) moves the schedule forward to now.
+            due = self._cursor_ns + max(_ns(self._runtime.profile[k].duration_ms) for k in keys)
+            self._cursor_ns = min(due, now)
+        else:
+            self._cursor_ns = max(self._cursor_ns, now)
+        return outcomes
+
+    def detach(self, key: str, fn: Callable[..., Any], *args: Any, pickup_ms: float = 0.0) -> None:
+        """Hand child step ``key`` to a background worker that starts it ``pickup_ms`` later.
+
+        This operation does not wait for it: its schedule moves on as if the child
+        took no time, and the child may well end after this span does.
+        """
+        self._claim([key])
+        self._cursor_ns += self._gap_ns if self._next_child else 0
+        self._next_child += 1
+        self._clock.sleep_until(self._cursor_ns)
+        clock = self._clock
+
+        def later() -> None:
+            clock.sleep_ms(pickup_ms)
+            fn(*args)
+
+        clock.run_detached(later)
+
+    def finish(self, error: BaseException | None) -> None:
+        try:
+            if error is not None:
+                self.span.record_exception(error, timestamp=self._clock.now_ns(), escaped=True)
+                if not self.failed:
+                    self.span.set_status(Status(StatusCode.ERROR, str(error) or type(error).__name__))
+                    self.span.set_attribute(ERROR_TYPE, getattr(error, "error_type", type(error).__name__))
+            if not isinstance(error, KeyboardInterrupt):  # an interrupted run stops at once
+                self._clock.sleep_until(self._cursor_ns + self._tail_ns)
+        finally:
+            # Always end the span, even if a second Ctrl-C cuts the wait: what was
+            # recorded must reach the exporter.
+            self.span.end(end_time=self._clock.now_ns())
+
+
+class Service:
+    """Base of the five services: identity, tracer, clock and the shared span recipe."""
+
+    service_name = ""  # resource service.name
+    display_name = ""  # how the emoji log names it
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self.tracer = runtime.telemetry.tracer(self.service_name)
+
+    @contextmanager
+    def operation(self, key: str, *, headers: Mapping[str, str] | None = None,
+                  attributes: Mapping[str, Any] | None = None,
+                  links: Sequence[trace.Link] | None = None) -> Iterator[Operation]:
+        """A span for profile step ``key``.
+
+        With ``headers`` the work arrived over the wire: the parent is whatever
+        the headers carry (nothing else crosses), and baggage from them is
+        attached for the duration of the handler.  With ``links`` the span
+        starts a trace of its own that points at the linked spans.
+        """
+        step = self.runtime.profile[key]
+        if links is not None:  # a trace of its own, even if there is nothing to link to
+            parent = otel_context.Context()
+        elif headers is not None:
+            parent = wire.extract(headers)
+        else:
+            parent = otel_context.get_current()
+        attrs = dict(attributes or {})
+        if headers is not None:
+            entries = baggage.get_all(parent)
+            for name in BAGGAGE_ATTRIBUTES:
+                if name in entries:
+                    attrs.setdefault(name, entries[name])
+        start_ns = self.clock.now_ns()
+        span = self.tracer.start_span(step.span_name, context=parent, kind=step.kind,
+                                      attributes=attrs, links=links, start_time=start_ns)
+        op = Operation(step, span, self.runtime, start_ns)
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        error: BaseException | None = None
+        try:
+            yield op
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            op.release_context()
+            otel_context.detach(token)
+            op.finish(error)
+
+    def query(self, op: Operation, key: str, db: Database, statement: Statement,
+              params: Sequence[Any]) -> list[tuple]:
+        """Child step ``key`` of ``op``: a SQL statement as a CLIENT span, with the text and its
+        placeholders, never the values."""
+        return op.call(key, self._query_span, key, db, statement, params)
+
+    def _query_span(self, key: str, db: Database, statement: Statement,
+                    params: Sequence[Any]) -> list[tuple]:
+        with self.operation(key, attributes={
+            DB_SYSTEM_NAME: DbSystemNameValues.SQLITE.value, DB_NAMESPACE: db.name,
+            DB_QUERY_TEXT: statement.text, DB_OPERATION_NAME: statement.operation,
+            DB_COLLECTION_NAME: statement.collection,
+            DB_QUERY_SUMMARY: f"{statement.operation} {statement.collection}",
+        }) as op:
+            rows = db.execute(statement, params)
+            if statement.operation == "SELECT":
+                op.set({DB_RESPONSE_RETURNED_ROWS: len(rows)})
+            return rows
+
+    def say(self, icon: str, message: str, indent: int = 0, *, source: str | None = None,
+            detail: bool = False) -> None:
+        """One line of the log, tied to the current span (``detail``: not in the emoji log)."""
+        if self.runtime.log is None:  # load runs: no log at all, not even its bookkeeping
+            return
+        span_context = trace.get_current_span().get_span_context()
+        self.runtime.log.write(LogLine(icon, source or self.display_name, message, indent,
+                                       self.service_name,
+                                       span_context if span_context.is_valid else None,
+                                       self.clock.now_ns(), detail))
+
+
+def _ns(ms: float) -> int:
+    return int(round(ms * 1_000_000))

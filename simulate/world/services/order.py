@@ -1,0 +1,89 @@
+"""Order Service: orchestrates the order (SERVER span ``create-order``).
+
+Teaches: a SERVER span that continues a remote parent, INTERNAL spans for local
+steps (validate-order, save-order), a CLIENT span for a SQL query, calls to
+three other services through their clients, and an error propagating up: when
+a dependency fails, create-order records it and fails too, and the steps after
+the failure never run.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .. import attributes as attr
+from ..backends.database import INSERT_ORDER, Database
+from ..errors import InvalidOrderError
+from ..messages import (
+    ChargeRequest,
+    CreateOrder,
+    InventoryAPI,
+    NotificationAPI,
+    OrderConfirmation,
+    OrderNotification,
+    PaymentAPI,
+    PaymentReceipt,
+    StockRequest,
+)
+from ..profile import ASYNC_PICKUP_MS, ORDER_SERVICE
+from .base import Operation, Runtime, Service
+
+
+class OrderService(Service):
+    service_name = ORDER_SERVICE
+    display_name = "Order Service"
+
+    def __init__(self, runtime: Runtime, db: Database, inventory: InventoryAPI,
+                 payments: PaymentAPI, notifications: NotificationAPI):
+        super().__init__(runtime)
+        self._db = db
+        self._inventory = inventory
+        self._payments = payments
+        self._notifications = notifications
+
+    def create_order(self, order: CreateOrder, headers: Mapping[str, str]) -> OrderConfirmation:
+        with self.operation("create-order", headers=headers, attributes={
+                attr.ORDER_ID: order.order_id, attr.USER_ID: order.user_id}) as op:
+            self.say("📦", "Processing order...")
+            op.call("validate-order", self._validate, order)
+            receipt = self._reserve_and_charge(op, order)
+            op.set({attr.PAYMENT_TRANSACTION_ID: receipt.transaction_id})
+            op.call("save-order", self._save, order, receipt)
+            note = OrderNotification(order.order_id, order.user_id)
+            if "async" in self.runtime.optimizations:
+                # Nobody downstream waits for the email: hand it off and answer now.
+                op.detach("send-notification", self._notifications.order_created, note,
+                          pickup_ms=ASYNC_PICKUP_MS)
+            else:
+                op.call("send-notification", self._notifications.order_created, note)
+            self.say("✅", f"Order created: {order.order_id}")
+            return OrderConfirmation(order.order_id, receipt.transaction_id)
+
+    def _reserve_and_charge(self, op: Operation, order: CreateOrder) -> PaymentReceipt:
+        stock = StockRequest(order.item_id, order.quantity)
+        charge = ChargeRequest(order.order_id, order.user_id, order.amount, order.currency)
+        if "parallel" not in self.runtime.optimizations:
+            op.call("check-inventory", self._inventory.check_stock, stock)
+            return op.call("process-payment", self._payments.charge, charge)
+        # Both calls go out together. If one fails the other is not cancelled: it
+        # runs to its end (an out-of-stock order still gets charged, which the trace
+        # shows plainly: the price of parallelising without a compensating refund).
+        checked, charged = op.call_concurrently([
+            ("check-inventory", lambda: self._inventory.check_stock(stock)),
+            ("process-payment", lambda: self._payments.charge(charge))])
+        checked.get()  # the first failure, in call order, fails the order
+        return charged.get()
+
+    def _validate(self, order: CreateOrder) -> None:
+        with self.operation("validate-order"):
+            if order.quantity <= 0 or order.amount <= 0:
+                raise InvalidOrderError(f"order {order.order_id}: quantity and amount must be positive")
+            self.say("✓", "Order validated", indent=1)
+
+    def _save(self, order: CreateOrder, receipt: PaymentReceipt) -> None:
+        with self.operation("save-order", attributes={attr.ORDER_ID: order.order_id}) as op:
+            self.say("💾", "Saving order...", source="Database")
+            self.query(op, "orders.db.query", self._db, INSERT_ORDER, (
+                order.order_id, order.user_id, order.item_id, order.quantity, order.amount,
+                order.currency, receipt.transaction_id))
+            self.say("✓", f"Order {order.order_id} saved", indent=1, source="Database")
+
