@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -16,6 +15,7 @@ from .config import (
     ConfigError,
     LoadPlan,
     RunConfig,
+    check_range,
     parse_failure_rates,
     parse_optimizations,
 )
@@ -54,9 +54,9 @@ examples:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # argparse style: usage line + one error line, exit 2
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> NoReturn:
+        """Bad input: one line and a pointer to --help (not argparse's usage block), exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,15 +136,16 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
     for flag, value in (("--orders", args.orders), ("--duration", args.duration),
                         ("--rate", args.rate), ("--concurrency", args.concurrency),
                         ("--jitter", args.jitter)):
-        if value is not None and (value <= 0 if flag != "--jitter" else value < 0):
-            parser.error(f"argument {flag}: must be {'>= 0' if flag == '--jitter' else '> 0'}, "
-                         f"got {value:g}")
+        if value is not None:
+            check_range(flag, value)
     if args.rate is not None and args.concurrency is not None:
         parser.error("argument --rate: not allowed with --concurrency (open loop or closed loop)")
-    for flag, value in (("--fail", args.fail), ("--compare", args.compare)):
-        if value:
-            parser.error(f"argument {flag}: not in load mode"
-                         + (" (use --failure-rate)" if flag == "--fail" else ""))
+    single_only = (("--fail", args.fail, " (use --failure-rate)"), ("--compare", args.compare, ""),
+                   ("--log-format", args.log_format != "emoji", " (a load run prints no log)"),
+                   ("--no-view", args.no_view, " (a load run draws no trace view)"))
+    for flag, used, why in single_only:
+        if used:
+            parser.error(f"argument {flag}: not in load mode{why}")
     return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
                     concurrency=args.concurrency or 1,
                     failure_rates=parse_failure_rates(args.failure_rate),
@@ -153,9 +154,10 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
 
 def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
     """Every flag checked and turned into a RunConfig; the first bad one exits 2."""
-    if args.speed < 0:
-        parser.error(f"argument --speed: must be >= 0, got {args.speed:g}")
     try:
+        check_range("--speed", args.speed)
+        if args.output is not None and not args.output.strip():
+            raise ConfigError("argument --output: an empty file name")
         optimizations = parse_optimizations(args.optimize)
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)

@@ -6,6 +6,7 @@ OTEL_* variables over defaults).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -51,10 +52,30 @@ class RunConfig:
     load: LoadPlan | None = None  # None: a single run
 
 
+# Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.
+LIMITS: dict[str, tuple[float, float]] = {
+    "--speed": (0, 1000),  # 0 = no sleeping; 1000x faster is already a blur
+    "--orders": (1, 1_000_000_000),
+    "--duration": (0.001, 31_536_000),  # a year of simulated time
+    "--rate": (0.001, 100_000),  # orders per simulated second
+    "--concurrency": (1, 10_000),  # client threads
+    "--jitter": (0, 3),  # sigma of a log-normal: 3 already means 20x swings
+}
+
+
+def check_range(flag: str, value: float) -> None:
+    low, high = LIMITS[flag]
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(f"argument {flag}: expected a number from {low:g} to {high:g}, "
+                          f"got {value:g}")
+
+
 def parse_failure_rates(spec: str | None) -> dict[str, float]:
     """``inventory=0.05,payment=0.1`` -> {"inventory": 0.05, "payment": 0.1}."""
     rates: dict[str, float] = {}
-    for part in (spec or "").split(","):
+    if spec is None:
+        return rates
+    for part in spec.split(","):
         if not part.strip():
             continue
         name, _, value = part.partition("=")
@@ -62,10 +83,15 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
         if name not in FAILURES:
             raise ConfigError(f"argument --failure-rate: unknown failure {name!r} "
                               f"(choose from {', '.join(FAILURES)})")
+        if name in rates:
+            raise ConfigError(f"argument --failure-rate: {name} is given twice")
         rate = probability(value)
         if rate is None:
             raise ConfigError(f"argument --failure-rate: {name}={value!r} is not a probability 0..1")
         rates[name] = rate
+    if not rates:
+        raise ConfigError(f"argument --failure-rate: no failure in {spec!r} "
+                          f"(e.g. inventory=0.05,payment=0.1)")
     if sum(rates.values()) > 1.0:
         raise ConfigError("argument --failure-rate: the probabilities add up to more than 1")
     return rates
@@ -73,12 +99,12 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
 
 def parse_optimizations(value: str | None) -> frozenset[str]:
     """``parallel,cache`` / ``all`` -> the set of switches."""
-    if not value:
+    if value is None:
         return frozenset()
     names = {v.strip().lower() for v in value.split(",") if v.strip()}
-    if "all" in names:
+    unknown = names - set(OPTIMIZATIONS) - {"all"}
+    if not unknown and "all" in names:
         return frozenset(OPTIMIZATIONS)
-    unknown = names - set(OPTIMIZATIONS)
     if unknown or not names:
         raise ConfigError(f"argument --optimize: unknown optimisation "
                           f"{', '.join(sorted(unknown)) or value!r} "

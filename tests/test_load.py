@@ -15,9 +15,9 @@ from simulate.tracing.otlp_file import from_json_line
 from simulate.world.profile import SEED_PROFILE
 
 
-def load(*args: str, env: dict | None = None) -> dict:
+def load(*args: str, env: dict | None = None, status: int = 0) -> dict:
     result = run_main("--speed", "0", "--json", *args, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return json.loads(result.stdout)
 
 
@@ -28,8 +28,10 @@ def load(*args: str, env: dict | None = None) -> dict:
 ])
 def test_spans_per_order_by_scenario(mix, spans_per_order):
     data = load("--orders", "40", "--no-export", *(["--failure-rate", mix] if mix else []))
-    assert set(data) == {"interrupted", "orders", "wall_s", "orders_per_s", "spans_per_s",
-                         "latency_ms", "spans", "export_destination", "export_error", "peak_rss_mb"}
+    assert set(data) == {"interrupted", "orders", "wall_s", "orders_per_s", "target_orders_per_s",
+                         "held_s", "not_started", "spans_per_s", "latency_ms", "spans",
+                         "export_destination", "export_error", "output", "peak_rss_mb"}
+    assert set(data["spans"]) == {"created", "exported", "unconfirmed", "failed", "abandoned"}
     assert data["orders"]["total"] == 40
     assert data["spans"]["created"] == 40 * spans_per_order
 
@@ -72,17 +74,17 @@ def test_backpressure_delivers_every_span_to_a_slow_receiver():
         data = load("--orders", "1500", "--endpoint", receiver.endpoint)
         s = data["spans"]
         assert s["created"] == 1500 * 11
-        assert s["exported"] == s["created"] and s["dropped"] == 0 and s["failed"] == 0
+        assert s["exported"] == s["created"] and s["failed"] == s["unconfirmed"] == 0
         assert receiver.wait_for_spans(s["created"], timeout_s=10)
         assert receiver.span_count == s["created"]
 
 
 def test_no_collector_is_counted_not_hidden_and_does_not_stall():
     started = time.monotonic()
-    data = load("--orders", "300", "--endpoint", "http://127.0.0.1:9")
+    data = load("--orders", "300", "--endpoint", "http://127.0.0.1:9", status=3)
     s = data["spans"]
-    assert s["created"] == s["exported"] + s["failed"] + s["dropped"]
-    assert s["failed"] > 0 and data["export_error"]
+    assert s["created"] == 3300 == s["failed"] and s["exported"] == 0
+    assert data["export_error"] == "UNAVAILABLE: connection refused"
     assert time.monotonic() - started < 60  # the circuit breaker stops retrying a dead endpoint
 
 
@@ -101,7 +103,7 @@ def test_ctrl_c_stops_flushes_summarises_and_exits_130(speed):
         data = json.loads(out)
         assert data["interrupted"] is True and 0 < data["orders"]["total"] < 1000000
         s = data["spans"]
-        assert s["created"] == s["exported"] > 0 and s["dropped"] == 0
+        assert s["created"] == s["exported"] > 0 and s["failed"] == s["abandoned"] == 0
         assert receiver.wait_for_spans(s["created"], timeout_s=10)
         assert "Traceback" not in err
 

@@ -155,5 +155,6 @@ def test_no_view_skips_the_view():
 def test_a_failed_run_ends_with_the_seeds_diagnosis(scenario, span, extra):
     result = run_main("--no-export", "--speed", "0", "--no-view", "--fail", scenario)
     assert f"🩺 Diagnosis: the trace shows the failure at {span}" in result.stdout
-    assert extra in result.stdout and f"Click {span}" in result.stdout
+    assert extra in result.stdout and f"{span} holds the status message" in result.stdout
+    assert "Jaeger: open" not in result.stdout  # nothing was sent there: no link to nowhere
     assert "Diagnosis" not in run_main("--no-export", "--speed", "0", "--no-view").stdout

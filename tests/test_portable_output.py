@@ -14,7 +14,7 @@ def test_output_file_round_trips_through_the_protobuf_types(tmp_path):
     # no collector on the port: the file must still get everything
     result = run_main("--no-view", "--speed", "0", "--output", str(out),
                       "--endpoint", f"http://127.0.0.1:{free_port()}")
-    assert result.returncode == 0 and "Could not export" in result.stderr
+    assert result.returncode == 3 and "Could not export" in result.stderr
     lines = out.read_text().splitlines()
     assert lines
     raw = json.loads(lines[0])

@@ -69,6 +69,7 @@ def test_every_tour_command_runs_without_a_collector(command):
     # Nothing listens on this port: a command that exports still must succeed.
     result = run_main(*args, env={"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}"},
                       timeout=120)
-    assert result.returncode == 0, result.stderr
+    exports = "--no-export" not in args and "--exporter" not in args
+    assert result.returncode == (3 if exports else 0), result.stderr  # 3: not every span delivered
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 60

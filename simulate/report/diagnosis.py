@@ -10,6 +10,8 @@ from .analysis import Analysis
 
 
 def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str]:
+    """The diagnosis lines; the Jaeger hints only with ``jaeger_trace_url``, i.e. when the
+    trace really reached a collector."""
     failure = report.failure
     if not failure:
         return []
@@ -19,10 +21,14 @@ def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str
     if failure.detail:
         lines.append(f"   You can see the downstream response: {failure.detail}")
     path = [s.name for s in report.spans if s.error]
-    where = jaeger_trace_url or "the trace (search service api-gateway)"
-    lines.append(f"   In Jaeger: open {where}; the red spans are {', '.join(path)}. Click {span}: "
-                 f"its tags show error=true, error.type and the status message; its Logs hold the "
-                 f"exception event with the stack trace.")
+    if jaeger_trace_url is None:
+        lines.append(f"   The red spans are {', '.join(path)}; {span} holds the status message, "
+                     f"error.type and the exception event (--exporter console prints them; so "
+                     f"does Jaeger once a collector receives the trace).")
+        return lines
+    lines.append(f"   In Jaeger: open {jaeger_trace_url}; the red spans are {', '.join(path)}. "
+                 f"Click {span}: its tags show error=true, error.type and the status message; its "
+                 f"Logs hold the exception event with the stack trace.")
     if failure.detail:
         lines.append("   Then click the failing span under it to read the gateway's "
                      "http.response.status_code and payment.gateway.response_code.")

@@ -1,4 +1,4 @@
-"""What a load run shows: a live progress bar, then the summary (table, plain or JSON)."""
+"""What a load run shows: a live progress line, then the summary (table, plain or JSON)."""
 from __future__ import annotations
 
 import contextlib
@@ -13,6 +13,8 @@ from rich.table import Table
 
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
+from ..tracing.otlp_file import FileReport
+from .export_summary import file_line, problem_line
 
 ROOT_SPAN = "POST /api/orders"
 
@@ -25,10 +27,11 @@ class Outcomes:
     out_of_stock: int = 0
     declined: int = 0
     errors: int = 0
+    interrupted: int = 0  # in flight when the run was stopped, cut short
 
     @property
     def total(self) -> int:
-        return self.ok + self.out_of_stock + self.declined + self.errors
+        return self.ok + self.out_of_stock + self.declined + self.errors + self.interrupted
 
     @property
     def failed(self) -> int:
@@ -42,6 +45,7 @@ class Snapshot:
     outcomes: Outcomes
     spans: int  # ended so far
     queue: int  # spans waiting for the exporter
+    export: str  # "" while all is well, else e.g. "export: failing (UNAVAILABLE), 5,120 ..."
 
 
 class ProgressSource(Protocol):
@@ -51,24 +55,29 @@ class ProgressSource(Protocol):
 
 
 def _status(now: Snapshot, elapsed: float) -> str:
-    return (f"failed {now.outcomes.failed} | {now.outcomes.total / elapsed:,.0f} orders/s | "
+    line = (f"failed {now.outcomes.failed} | {now.outcomes.total / elapsed:,.0f} orders/s | "
             f"{now.spans / elapsed:,.0f} spans/s | queue {now.queue}")
+    return f"{line} | {now.export}" if now.export else line
 
 
 @contextlib.contextmanager
 def progress_display(run: ProgressSource, console: Console, enabled: bool,
                      plain: bool = False) -> Iterator[Callable[[], None]]:
     """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
-    10 times a second; with ``plain`` (a pipe, a CI log) it prints a line every 5 s."""
-    started, last = time.monotonic(), [time.monotonic()]
+    10 times a second; with ``plain`` (a pipe, a CI log) it prints a line every 5 s, and
+    at once when export starts failing."""
+    started, last, told = time.monotonic(), [time.monotonic()], [""]
     if not enabled:
         def plain_tick() -> None:
             now = time.monotonic()
-            if plain and now - last[0] >= 5:
-                last[0] = now
-                snap = run.snapshot()
+            if not plain:
+                return
+            snap = run.snapshot()
+            if now - last[0] >= 5 or (snap.export and not told[0]):
+                last[0], told[0] = now, snap.export
                 done = f"{snap.outcomes.total}" + (f"/{run.planned}" if run.planned else "")
-                console.print(f"orders {done} | {_status(snap, now - started)}", soft_wrap=True)
+                console.print(f"orders {done} | {_status(snap, max(now - started, 1e-6))}",
+                              soft_wrap=True)
         yield plain_tick
         return
     # Fits 80 columns: a short bar, done/total, then the live rates.
@@ -91,18 +100,30 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool,
 
 
 @dataclass(frozen=True)
+class Pace:
+    """Whether the run kept the pace it was asked for (k6's dropped iterations)."""
+
+    target_rate: float | None  # orders/s asked for (open loop), None for a closed loop
+    held_s: float  # time new orders waited for the exporter to catch up
+    not_started: int  # open-loop orders whose time passed while held
+
+
+@dataclass(frozen=True)
 class LoadSummary:
     interrupted: bool
     outcomes: Outcomes
     wall_s: float
     spans_created: int
-    export: ExportReport | None  # None: export off
+    exports: tuple[ExportReport, ...]  # one per destination; empty: export off
+    output: FileReport | None
     latencies: Mapping[str, Histogram]
     peak_rss_mb: float
+    pace: Pace
 
     def to_dict(self) -> dict[str, Any]:
         """The --json schema of a load run."""
-        o, report, wall = self.outcomes, self.export, self.wall_s
+        o, wall = self.outcomes, self.wall_s
+        main = self.exports[0] if self.exports else None
         latency = {name: {"count": h.total, "p50": round(h.quantile(0.5), 3),
                           "p95": round(h.quantile(0.95), 3), "p99": round(h.quantile(0.99), 3),
                           "max": round(h.max_ms, 3)}
@@ -111,44 +132,70 @@ class LoadSummary:
         return {
             "interrupted": self.interrupted,
             "orders": {"total": o.total, "ok": o.ok, "out_of_stock": o.out_of_stock,
-                       "declined": o.declined, "errors": o.errors},
+                       "declined": o.declined, "errors": o.errors, "interrupted": o.interrupted},
             "wall_s": round(wall, 3),
             "orders_per_s": round(o.total / wall, 1) if wall else 0.0,
+            "target_orders_per_s": self.pace.target_rate,
+            "held_s": round(self.pace.held_s, 3),
+            "not_started": self.pace.not_started,
             "spans_per_s": round(self.spans_created / wall, 1) if wall else 0.0,
             "latency_ms": latency,
             "spans": {"created": self.spans_created,
-                      "exported": report.exported if report else 0,
-                      "failed": report.failed if report else 0,
-                      "dropped": report.dropped if report else 0},
-            "export_destination": report.destination if report else None,
-            "export_error": report.error if report else None,
+                      "exported": main.exported if main else 0,
+                      "unconfirmed": main.unconfirmed if main else 0,
+                      "failed": main.failed if main else 0,
+                      "abandoned": main.abandoned if main else 0},
+            "export_destination": main.destination if main else None,
+            "export_error": (main.reason or None) if main and not main.ok else None,
+            "output": None if self.output is None else {
+                "path": self.output.path, "written": self.output.written,
+                "not_written": self.output.not_written, "error": self.output.error},
             "peak_rss_mb": round(self.peak_rss_mb, 1),
         }
+
+
+def _pace_line(summary: LoadSummary) -> str | None:
+    pace, wall = summary.pace, summary.wall_s
+    if pace.not_started == 0 and pace.held_s < max(0.5, 0.01 * wall):
+        return None
+    achieved = summary.outcomes.total / wall if wall else 0.0
+    target = f"target {pace.target_rate:,.0f}/s, " if pace.target_rate else ""
+    skipped = f"; {pace.not_started:,} orders not started" if pace.not_started else ""
+    return (f"⚠ {target}achieved {achieved:,.0f}/s: export could not keep up (new orders waited "
+            f"{pace.held_s:.1f} s for the exporter{skipped}); the latencies above are the "
+            f"simulated system's, not the exporter's")
 
 
 def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: bool) -> None:
     data = summary.to_dict()
     if as_json:
         out.print_json(data=data)
-        return
-    o, s = data["orders"], data["spans"]
-    out.print(f"Orders: {o['total']} in {data['wall_s']:.2f} s ({data['orders_per_s']:,.0f}/s): "
-              f"{o['ok']} ok, {o['out_of_stock']} out of stock, {o['declined']} declined"
-              + (f", {o['errors']} errors" if o["errors"] else ""))
-    table = Table(title="Latency per span (ms)", title_justify="left")
-    for column in ("span", "count", "p50", "p95", "p99", "max"):
-        table.add_column(column, justify="left" if column == "span" else "right")
-    for name, row in data["latency_ms"].items():
-        table.add_row(name, f"{row['count']:,}", f"{row['p50']:.1f}", f"{row['p95']:.1f}",
-                      f"{row['p99']:.1f}", f"{row['max']:.1f}")
-    out.print(table)
-    rates = f"({data['spans_per_s']:,.0f} spans/s, peak RSS {data['peak_rss_mb']:.0f} MB)"
-    if data["export_destination"] is None:
-        out.print(f"Spans: {s['created']:,} created, export off  {rates}")
     else:
-        out.print(f"Spans: {s['created']:,} created = {s['exported']:,} exported + {s['failed']:,} "
-                  f"failed + {s['dropped']:,} dropped, to {data['export_destination']}  {rates}")
-    if data["export_destination"] is not None and (s["failed"] or s["dropped"]):
-        err.print(f"⚠ {s['failed'] + s['dropped']:,} spans were not delivered to "
-                  f"{data['export_destination']}: {data['export_error'] or 'unknown error'}",
-                  style="yellow", soft_wrap=True)
+        o = data["orders"]
+        out.print(f"Orders: {o['total']} in {data['wall_s']:.2f} s ({data['orders_per_s']:,.0f}/s): "
+                  f"{o['ok']} ok, {o['out_of_stock']} out of stock, {o['declined']} declined"
+                  + (f", {o['errors']} errors" if o["errors"] else "")
+                  + (f", {o['interrupted']} interrupted" if o["interrupted"] else ""))
+        table = Table(title="Latency per span (ms)", title_justify="left")
+        for column in ("span", "count", "p50", "p95", "p99", "max"):
+            table.add_column(column, justify="left" if column == "span" else "right")
+        for name, row in data["latency_ms"].items():
+            table.add_row(name, f"{row['count']:,}", f"{row['p50']:.1f}", f"{row['p95']:.1f}",
+                          f"{row['p99']:.1f}", f"{row['max']:.1f}")
+        out.print(table)
+        rates = f"({data['spans_per_s']:,.0f} spans/s, peak RSS {data['peak_rss_mb']:.0f} MB)"
+        if not summary.exports:
+            out.print(f"Spans: {summary.spans_created:,} created, export off  {rates}")
+        for report in summary.exports:
+            out.print(f"Spans: {summary.spans_created:,} created, {report.exported:,} exported to "
+                      f"{report.destination}  {rates}")
+        if summary.output is not None and summary.output.error is None:
+            out.print(file_line(summary.output), style="dim")
+    for report in summary.exports:
+        if not report.ok:
+            err.print(problem_line(report), style="yellow", soft_wrap=True)
+    if summary.output is not None and summary.output.error is not None:
+        err.print(file_line(summary.output), style="yellow", soft_wrap=True)
+    pace = _pace_line(summary)
+    if pace:
+        err.print(pace, style="yellow", soft_wrap=True)

@@ -1,24 +1,83 @@
-"""What both kinds of run need: the --output file, opened only once every flag was checked."""
+"""What both kinds of run need: the --output file (opened only once every flag was
+checked), the end of export (bounded, abandoned on a second Ctrl-C), the exit status."""
 from __future__ import annotations
 
 import sys
+import time
 from typing import IO
+
+from rich.console import Console
+
+from ..report.export_summary import delivered_line, file_line, problem_line
+from ..tracing.otlp_file import OtlpJsonFileProcessor
+from ..tracing.pipeline import ExportPipeline
+from ..world.clock import StopFlag
+from .signals import exit_status
+
+# The run completed, but not every span reached the collector (CI can tell).
+EXIT_NOT_DELIVERED = 3
 
 
 class OutputError(Exception):
     """The --output file cannot be opened: bad input, exit 2."""
 
 
-def open_output(path: str | None) -> IO[str] | None:
+def open_output(path: str | None) -> OtlpJsonFileProcessor | None:
     if path is None:
         return None
     try:
-        return open(path, "w", encoding="utf-8")
+        stream: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - the sink owns it
     except OSError as exc:
         raise OutputError(f"argument --output: cannot write {path!r}: {exc.strerror}") from None
+    return OtlpJsonFileProcessor(stream, path)
 
 
 def input_error(message: str) -> int:
     """Bad input found inside a run: one line in argparse's style, exit status 2."""
     print(f"main.py: error: {message}", file=sys.stderr)
     return 2
+
+
+def finish_export(pipeline: ExportPipeline, stop: StopFlag, err: Console, budget_s: float) -> None:
+    """Send what is queued within ``budget_s``; a second Ctrl-C abandons it at once."""
+    deadline = time.monotonic() + budget_s
+    told = False
+    while not pipeline.flush(0.05):
+        if stop.urgent:
+            left = pipeline.abandon()
+            err.print(f"abandoned: {left:,} spans not sent", style="yellow")
+            return
+        if stop.requested and not told:
+            told = True
+            err.print(f"flushing {pipeline.backlog:,} spans (Ctrl-C again to abandon)", style="yellow")
+        if time.monotonic() >= deadline:
+            pipeline.abandon()  # counted: queued spans abandoned, a batch in flight unconfirmed
+            return
+
+
+def all_delivered(pipeline: ExportPipeline) -> bool:
+    """Every destination got every span, and the --output file every span too."""
+    return all(r.ok for r in pipeline.reports()) and (
+        pipeline.file is None or pipeline.file.error is None)
+
+
+def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bool) -> None:
+    """The closing export lines: one per destination, one for the --output file."""
+    for report in pipeline.reports():
+        if not report.ok:
+            err.print(problem_line(report), style="yellow", soft_wrap=True)
+        elif not quiet and report.handed:
+            out.print(delivered_line(report), style="dim")
+    if pipeline.file is not None:
+        line = file_line(pipeline.file.report())
+        if pipeline.file.error:
+            err.print(line, style="yellow", soft_wrap=True)
+        elif not quiet:
+            out.print(line, style="dim")
+
+
+def final_status(stop: StopFlag, all_delivered: bool) -> int:
+    stopped = exit_status(stop)
+    if stopped is not None:
+        return stopped
+    return 0 if all_delivered else EXIT_NOT_DELIVERED

@@ -5,8 +5,10 @@ scheduled instant (open loop: ``t0 + i/rate``; closed loop: whichever of the C
 clients is free first), so timestamps are exactly what a real-time run would
 produce, at CPU speed.  With ``--speed > 0`` real threads do the work: C client
 threads (closed loop) or a dispatcher that starts orders on schedule (open loop).
-Nothing per order is kept once it ends: outcomes are counters, latencies are
-histograms, the database and Kafka keep a bounded window.
+Export never slows an order down: when the exporter falls behind, new orders wait
+*before* they start (admission), and the summary says so.  Nothing per order is
+kept once it ends: outcomes are counters, latencies are histograms, the database
+and Kafka keep a bounded window.
 """
 from __future__ import annotations
 
@@ -21,51 +23,41 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import IO
-
-from opentelemetry.sdk.trace import SpanProcessor
-from rich.console import Console
 
 from ..config import LoadPlan, RunConfig
-from ..report.load_report import LoadSummary, Outcomes, Snapshot, print_summary, progress_display
+from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
+from ..report.terminal import consoles
+from ..tracing.export_processor import LOAD
 from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
-from ..world.clock import RealClock, VirtualClock
-from ..world.profile import Step, profile_for
+from ..world.clock import RealClock, RunInterrupted, StopFlag, VirtualClock
+from ..world.latency import JitterLatency
+from ..world.profile import profile_for
 from ..world.scenarios import SCENARIOS, default_order
 from ..world.services.base import Runtime
 from ..world.system import build_system, place_order
-from .common import OutputError, input_error, open_output
+from .common import OutputError, all_delivered, final_status, finish_export, input_error, open_output
+from .signals import guarded_std_streams, stop_on_signals
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
 LOAD_TIMEOUT_MS = 10_000  # a loaded collector may be slow: the spec's default, not 1 s
-
-
-class JitterLatency:
-    """Log-normal around the profile (median = nominal): mostly close, a long right tail."""
-
-    exact = False
-
-    def __init__(self, sigma: float, rng: random.Random):
-        self._sigma, self._rng = sigma, rng
-
-    def sample(self, step: Step, ms: float) -> float:
-        return ms * self._rng.lognormvariate(0.0, self._sigma) if ms else 0.0
+GRACE_S = 0.5  # after Ctrl-C, orders in flight may finish for this long (an order is 0.25 s)
+FINAL_FLUSH_S = 60.0  # at the normal end, the queue gets this long to drain
 
 
 class Tally:
     """Counters only: memory does not grow with the number of orders."""
 
     def __init__(self) -> None:
-        self._counts = dict.fromkeys(("ok", "out_of_stock", "declined", "errors"), 0)
+        self._counts = dict.fromkeys(("ok", "out_of_stock", "declined", "errors", "interrupted"), 0)
         self.done = 0
         self._lock = threading.Lock()
 
-    def add(self, status: int) -> None:
+    def add(self, outcome: str) -> None:
         with self._lock:
-            self._counts[OUTCOMES.get(status, "errors")] += 1
+            self._counts[outcome] += 1
             self.done += 1
 
     def outcomes(self) -> Outcomes:
@@ -74,20 +66,20 @@ class Tally:
 
 
 class LoadRun:
-    def __init__(self, plan: LoadPlan, config: RunConfig, output: IO[str] | None):
+    def __init__(self, plan: LoadPlan, config: RunConfig, output: OtlpJsonFileProcessor | None,
+                 stop: StopFlag):
         self.plan = plan
         self.planned = plan.orders
+        self.stop = stop
         self.rng = random.Random(plan.seed)
-        settings = replace(config.export, retry_unavailable=True,
-                           timeout_ms=config.export.timeout_ms
-                           if _timeout_configured() else LOAD_TIMEOUT_MS)
+        timeout = config.export.timeout_ms if _timeout_configured() else LOAD_TIMEOUT_MS
+        self.settings = replace(config.export, timeout_ms=timeout)
         self.latencies = SpanLatencies()
-        extra: list[SpanProcessor] = [self.latencies]
-        if output is not None:
-            extra.append(OtlpJsonFileProcessor(output))
-        self.pipeline = ExportPipeline(settings, extra_processors=tuple(extra), backpressure=True)
+        self.pipeline = ExportPipeline(self.settings, LOAD, extra_processors=[self.latencies],
+                                       file=output)
         self.telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
-        self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0)
+        self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0,
+                                                                      stop=stop)
         runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=None,
                           profile=profile_for(config.optimizations),
                           optimizations=config.optimizations)
@@ -95,17 +87,18 @@ class LoadRun:
             runtime.latency = JitterLatency(plan.jitter, random.Random(self.rng.random()))
         self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000)
         self.tally = Tally()
-        self.stop = threading.Event()
+        self.held_s = 0.0
+        self.not_started = 0
         self._index = itertools.count()
-        self._scenario_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.tally.outcomes(), self.pipeline.counter.ended,
-                        self.pipeline.queue_depth)
+        return Snapshot(self.tally.outcomes(), self.pipeline.created, self.pipeline.backlog,
+                        self.pipeline.status())
 
     # ------------------------------------------------------------ one order
     def _scenario(self) -> str:
-        with self._scenario_lock:  # one shared seeded stream: reproducible in --speed 0
+        with self._lock:  # one shared seeded stream: reproducible in --speed 0
             draw = self.rng.random()
         for name, p in self.plan.failure_rates.items():
             if draw < p:
@@ -113,15 +106,33 @@ class LoadRun:
             draw -= p
         return "none"
 
+    def _admit(self, tick: Callable[[], None] | None = None) -> bool:
+        """Wait (before the order starts, never inside it) until the exporter has room."""
+        if self.pipeline.has_room():
+            return not self.stop.requested
+        started = time.monotonic()
+        while not self.pipeline.has_room() and not self.stop.requested:
+            time.sleep(0.005)
+            if tick:
+                tick()
+        with self._lock:
+            self.held_s += time.monotonic() - started
+        return not self.stop.requested
+
     def _one_order(self) -> None:
-        outcome = place_order(self.system, default_order(self._scenario()))
-        self.system.email_worker.poll()
-        self.tally.add(outcome.status)
+        try:
+            outcome = place_order(self.system, default_order(self._scenario()))
+            self.system.email_worker.poll()
+            self.tally.add(OUTCOMES.get(outcome.status, "errors"))
+        except RunInterrupted:
+            self.tally.add("interrupted")
+        except Exception:  # noqa: BLE001 - one broken order must not stop the run
+            self.tally.add("errors")
         if self.tally.done % 1000 == 0:
             self.system.database.prune_orders(keep=1000)
 
     def _more(self, sim_elapsed_s: float) -> bool:
-        if self.stop.is_set():
+        if self.stop.requested:
             return False
         if self.plan.orders is not None and self.tally.done >= self.plan.orders:
             return False
@@ -136,7 +147,7 @@ class LoadRun:
         free_at = [(t0, i) for i in range(self.plan.concurrency)]  # closed loop: client timelines
         for i in itertools.count():
             start = t0 + int(i * 1e9 / self.plan.rate) if self.plan.rate else free_at[0][0]
-            if not self._more((start - t0) / 1e9):
+            if not self._more((start - t0) / 1e9) or not self._admit(tick):
                 break
             clock.set_now(start)
             self._one_order()
@@ -146,58 +157,70 @@ class LoadRun:
                 tick()
 
     def run_real(self, tick: Callable[[], None]) -> None:
-        """Threads in real (or scaled) time. Ctrl-C: stop starting orders, let the ones in
-        flight finish, then re-raise."""
+        """Threads in real (or scaled) time; a stop request ends them within the grace."""
+        if self.plan.rate:
+            self._open_loop(self.plan.rate, tick)
+        else:
+            self._closed_loop(tick)
+        self.clock.drain()
+
+    def _claim(self, started: float) -> bool:
+        with self._lock:
+            sim_elapsed = (time.monotonic() - started) * self.plan.speed
+            return self._more(sim_elapsed) and (
+                self.plan.orders is None or next(self._index) < self.plan.orders)
+
+    def _open_loop(self, rate: float, tick: Callable[[], None]) -> None:
+        started = time.monotonic()
+        per_s = rate * self.plan.speed  # real orders per real second
+        pool = ThreadPoolExecutor(min(512, max(4, math.ceil(per_s * 0.5))),
+                                  thread_name_prefix="ordertrace-order")
+        slot = 0
+        try:
+            while True:
+                due = started + slot / per_s  # steady, not bursty
+                while (wait := due - time.monotonic()) > 0 and not self.stop.requested:
+                    time.sleep(min(wait, 0.05))
+                    tick()
+                if not self._admit(tick) or not self._claim(started):
+                    break
+                pool.submit(self._one_order)
+                # Slots that passed while new orders were held are not made up later in a
+                # burst: they are counted as not started (k6's dropped iterations).
+                now_slot = math.floor((time.monotonic() - started) * per_s)
+                if now_slot > slot + 1:
+                    with self._lock:
+                        self.not_started += now_slot - slot - 1
+                    slot = now_slot
+                else:
+                    slot += 1
+        finally:
+            pool.shutdown(wait=True)
+
+    def _closed_loop(self, tick: Callable[[], None]) -> None:
         started = time.monotonic()
 
-        def claim() -> bool:
-            with self._scenario_lock:
-                sim_elapsed = (time.monotonic() - started) * self.plan.speed
-                return self._more(sim_elapsed) and (
-                    self.plan.orders is None or next(self._index) < self.plan.orders)
+        def client() -> None:
+            while self._admit() and self._claim(started):
+                self._one_order()
 
-        if self.plan.rate:
-            rate = self.plan.rate
-            pool = ThreadPoolExecutor(min(512, max(4, math.ceil(rate * 0.5))),
-                                      thread_name_prefix="ordertrace-order")
-            try:
-                for i in itertools.count():
-                    due = started + i / (rate * self.plan.speed)  # steady, not bursty
-                    while (wait := due - time.monotonic()) > 0:
-                        time.sleep(min(wait, 0.1))
-                        tick()
-                    if not claim():
-                        break
-                    pool.submit(self._safe_order)
-            except KeyboardInterrupt:
-                self.stop.set()
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
-            return
-        threads = [threading.Thread(target=self._client, args=(claim,), daemon=True)
-                   for _ in range(self.plan.concurrency)]
+        threads = [threading.Thread(target=client, name=f"ordertrace-client-{i}", daemon=True)
+                   for i in range(self.plan.concurrency)]
         for t in threads:
             t.start()
-        try:
-            while any(t.is_alive() for t in threads):
-                threads[0].join(0.1)
+        for t in threads:
+            while t.is_alive():
+                t.join(0.05)
                 tick()
-        except KeyboardInterrupt:
-            self.stop.set()
-            for t in threads:
-                t.join()
-            raise
 
-    def _client(self, claim: Callable[[], bool]) -> None:
-        while claim():
-            self._safe_order()
-
-    def _safe_order(self) -> None:
-        try:
-            self._one_order()
-        except Exception:  # noqa: BLE001 - one broken order must not stop the run
-            self.tally.add(0)
+    def summary(self, wall_s: float, interrupted: bool) -> LoadSummary:
+        return LoadSummary(
+            interrupted=interrupted, outcomes=self.tally.outcomes(), wall_s=wall_s,
+            spans_created=self.pipeline.created, exports=tuple(self.pipeline.reports()),
+            output=self.pipeline.file.report() if self.pipeline.file else None,
+            latencies=self.latencies.by_name,
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            pace=Pace(self.plan.rate, self.held_s, self.not_started))
 
 
 def _timeout_configured() -> bool:
@@ -212,25 +235,21 @@ def run_load(config: RunConfig) -> int:
         output = open_output(config.output)
     except OutputError as exc:
         return input_error(str(exc))
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
-    run = LoadRun(plan, config, output)
-    started = time.monotonic()
-    interrupted = False
-    with run.pipeline.capturing_sdk_logs():
-        with progress_display(run, out, enabled=out.is_terminal and not config.json,
-                              plain=not out.is_terminal and not config.json) as tick:
-            try:
+    stop = StopFlag(grace_s=GRACE_S)
+    with guarded_std_streams(), stop_on_signals(stop):
+        out, err = consoles()
+        run = LoadRun(plan, config, output, stop)
+        try:
+            started = time.monotonic()
+            with progress_display(run, out, enabled=out.is_terminal and not config.json,
+                                  plain=not out.is_terminal and not config.json) as tick:
                 (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
-            except KeyboardInterrupt:
-                interrupted = True
+            wall_s = time.monotonic() - started
+            if stop.requested:
                 err.print("interrupted: orders in flight finished, flushing spans", style="yellow")
-        wall_s = time.monotonic() - started
-        run.clock.drain()
-        run.telemetry.shutdown(timeout_millis=30_000)
-    summary = LoadSummary(interrupted=interrupted, outcomes=run.tally.outcomes(), wall_s=wall_s,
-                          spans_created=run.pipeline.counter.ended, export=run.pipeline.report(),
-                          latencies=run.latencies.by_name,
-                          peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print_summary(summary, out, err, as_json=config.json)
-    return 130 if interrupted else 0
+            budget = run.settings.timeout_ms / 1000 + 0.5 if stop.requested else FINAL_FLUSH_S
+            finish_export(run.pipeline, stop, err, budget)
+            print_summary(run.summary(wall_s, stop.requested), out, err, as_json=config.json)
+            return final_status(stop, all_delivered(run.pipeline))
+        finally:
+            run.pipeline.shutdown()

@@ -1,8 +1,7 @@
 """A single order (or --compare's two): log, trace id, view and analysis, export summary."""
 from __future__ import annotations
 
-import re
-
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from rich.console import Console
@@ -13,22 +12,30 @@ from ..report.compare import compare_table, comparison
 from ..report.diagnosis import diagnosis
 from ..report.logs import ConsoleLog, JsonLog
 from ..report.records import SpanRecord, from_readable
+from ..report.terminal import consoles
 from ..report.view import render, render_linked
-from ..tracing.accounting import ExportReport
-from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
-from ..world.clock import Clock, RealClock, VirtualClock
+from ..world.clock import Clock, RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.log import LogSink
 from ..world.profile import profile_for
 from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.system import OrderOutcome, build_system, place_order
-from .common import OutputError, input_error, open_output
+from .common import (
+    OutputError,
+    all_delivered,
+    final_status,
+    finish_export,
+    input_error,
+    open_output,
+    print_export,
+)
+from .signals import guarded_std_streams, stop_on_signals
 
 
-def make_clock(speed: float) -> Clock:
-    return VirtualClock() if speed == 0 else RealClock(speed=speed)
+def make_clock(speed: float, stop: StopFlag | None = None) -> Clock:
+    return VirtualClock() if speed == 0 else RealClock(speed=speed, stop=stop)
 
 
 def run_order(telemetry: Telemetry, clock: Clock, log: LogSink | None, scenario: str,
@@ -61,105 +68,95 @@ def run_single(config: RunConfig) -> int:
         output = open_output(config.output)
     except OutputError as exc:
         return input_error(str(exc))
-    err = Console(stderr=True, highlight=False)
-    # With --log-format json, stdout carries only the JSON log lines (pipe them to a log
-    # shipper); the human-readable rest goes to stderr.
-    out = err if config.log_format == "json" else Console(highlight=False)
-    captured = InMemorySpanExporter()  # the view is drawn from what was really recorded
-    extra: list = [SimpleSpanProcessor(captured)]
-    if output is not None:
-        extra.append(OtlpJsonFileProcessor(output))
-    pipeline = ExportPipeline(config.export, extra_processors=tuple(extra))
-    with pipeline.capturing_sdk_logs():
-        return _run(config, pipeline, captured, out, err)
+    stop = StopFlag(grace_s=0.0)  # Ctrl-C: the order in flight stops at once
+    with guarded_std_streams(), stop_on_signals(stop):
+        out, err = consoles()
+        # With --log-format json, stdout carries only the JSON log lines (pipe them to a log
+        # shipper); the human-readable rest goes to stderr.
+        if config.log_format == "json":
+            out = err
+        captured = InMemorySpanExporter()  # the view is drawn from what was really recorded
+        extra: list[SpanProcessor] = [SimpleSpanProcessor(captured)]
+        pipeline = ExportPipeline(config.export, extra_processors=extra, file=output)
+        try:
+            return SingleRun(config, pipeline, captured, stop, out, err).run()
+        finally:
+            pipeline.shutdown()
 
 
-def _run(config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExporter,
-         out: Console, err: Console) -> int:
-    telemetry = Telemetry(pipeline.processors, sampler=config.sampler)
-    quiet = config.json
-    log: LogSink | None = JsonLog() if config.log_format == "json" else (
-        None if quiet else ConsoleLog(out))
-    clock = make_clock(config.speed)
-    plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
-    reports: list[Analysis] = []
-    trace_ids: list[str] = []
-    code = 0
-    try:
-        for plan in plans:
-            if config.compare and not quiet:
-                out.rule(f"--optimize {','.join(sorted(plan))}" if plan else "baseline", style="dim")
-            outcome = run_order(telemetry, clock, log, config.scenario, plan)
-            if not quiet:
-                out.print(f"🔎 Trace ID: {outcome.trace_id}" if outcome.trace_id else
-                          "🔎 No trace recorded (OTEL_SDK_DISABLED=true or not sampled)", style="bold")
-            spans, linked = _trace_spans(captured, outcome.trace_id)
-            if not spans or outcome.trace_id is None:
-                continue
-            trace_ids.append(outcome.trace_id)
-            report = analyse(spans, outcome.trace_id)
-            reports.append(report)
-            if not quiet and not config.compare and config.view:
-                render(spans, out, report)
-                render_linked(linked, spans, out)
-            if not quiet and not config.compare and report.failure:
+class SingleRun:
+    def __init__(self, config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExporter,
+                 stop: StopFlag, out: Console, err: Console):
+        self.config, self.pipeline, self.captured, self.stop = config, pipeline, captured, stop
+        self.out, self.err = out, err
+        self.quiet = config.json
+        self.reports: list[Analysis] = []
+
+    def run(self) -> int:
+        config, out, err = self.config, self.out, self.err
+        telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
+        log: LogSink | None = JsonLog() if config.log_format == "json" else (
+            None if self.quiet else ConsoleLog(out))
+        clock = make_clock(config.speed, self.stop)
+        plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
+        try:
+            for plan in plans:
+                if config.compare and not self.quiet:
+                    out.rule(f"--optimize {','.join(sorted(plan))}" if plan else "baseline", style="dim")
+                self._show(run_order(telemetry, clock, log, config.scenario, plan))
+        except RunInterrupted:
+            err.print("interrupted: flushing the spans recorded so far", style="yellow")
+        finish_export(self.pipeline, self.stop, err, config.export.timeout_ms / 1000 + 0.5)
+        delivered = all_delivered(self.pipeline)
+        if not self.stop.requested:
+            self._print_results(delivered)
+        print_export(self.pipeline, out, err, self.quiet)
+        if delivered and config.export.exports_otlp and not self.quiet:
+            for report in self.reports:
+                out.print(f"🔗 Jaeger: {config.jaeger_url}/trace/{report.trace_id}")
+        return final_status(self.stop, delivered)
+
+    def _show(self, outcome: OrderOutcome) -> None:
+        """The trace id, the view and the analysis of one order, as soon as it ended."""
+        # Export starts now, while the view is drawn: the run ends that much sooner.
+        for destination in self.pipeline.destinations:
+            destination.send_soon()
+        spans, linked = _trace_spans(self.captured, outcome.trace_id)
+        if not self.quiet:
+            if spans and outcome.trace_id:
+                self.out.print(f"🔎 Trace ID: {outcome.trace_id}", style="bold")
+            else:
+                self.out.print(_why_no_trace(outcome), style="bold")
+        if not spans or outcome.trace_id is None:
+            return
+        report = analyse(spans, outcome.trace_id)
+        self.reports.append(report)
+        if not self.quiet and not self.config.compare and self.config.view:
+            render(spans, self.out, report)
+            render_linked(linked, spans, self.out)
+
+    def _print_results(self, delivered: bool) -> None:
+        config, out = self.config, self.out
+        reached_jaeger = delivered and config.export.exports_otlp
+        if config.compare and len(self.reports) == 2:
+            switches = sorted(config.optimizations)
+            if config.json:
+                out.print_json(data=comparison(self.reports[0], self.reports[1], switches))
+            else:
                 out.print()
-                link = (f"{config.jaeger_url}/trace/{outcome.trace_id}"
-                        if config.export.exporter == "otlp" else None)
-                for line in diagnosis(report, link):
-                    out.print(line, style="red", soft_wrap=True)
-    except KeyboardInterrupt:
-        err.print("interrupted: flushing the spans recorded so far", style="yellow")
-        code = 130
-    if code == 0:
-        _print_results(config, out, reports)
-    telemetry.shutdown(timeout_millis=pipeline.shutdown_budget_ms())
-    delivery = pipeline.report()
-    _print_export(delivery, out, err, quiet)
-    if delivery and delivery.ok and delivery.exported and not quiet:
-        for trace_id in trace_ids:
-            out.print(f"🔗 Jaeger: {config.jaeger_url}/trace/{trace_id}")
-    if config.output and not quiet:
-        out.print(f"💾 Spans written to {config.output} (OTLP/JSON lines)", style="dim")
-    return code
-
-
-def _print_results(config: RunConfig, out: Console, reports: list[Analysis]) -> None:
-    if config.compare and len(reports) == 2:
-        switches = sorted(config.optimizations)
-        if config.json:
-            out.print_json(data=comparison(reports[0], reports[1], switches))
-        else:
+                out.print(compare_table(self.reports[0], self.reports[1], switches))
+        elif config.json:
+            out.print_json(data=self.reports[0].to_dict() if self.reports else None)
+        elif self.reports and self.reports[0].failure:
+            report = self.reports[0]
             out.print()
-            out.print(compare_table(reports[0], reports[1], switches))
-    elif config.json:
-        out.print_json(data=reports[0].to_dict() if reports else None)
+            link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
+            for line in diagnosis(report, link):
+                out.print(line, style="red", soft_wrap=True)
 
 
-def _print_export(report: ExportReport | None, out: Console, err: Console, quiet: bool) -> None:
-    if report is None or (report.ended == 0 and report.ok):
-        return
-    if report.ok:
-        if not quiet:
-            out.print(f"📤 Exported {report.exported} spans to {report.destination}", style="dim")
-        return
-    undelivered = report.failed + report.dropped
-    reason = _short_reason(report.error)
-    err.print(f"⚠ Could not export {undelivered} of {report.ended} spans to {report.destination}"
-              f"{': ' + reason if reason else ''}. Is a collector listening there? Start one (README: "
-              f"'See the trace in Jaeger'), point --endpoint at yours, or use --no-export.",
-              style="yellow", soft_wrap=True)
-
-
-def _short_reason(error: str | None) -> str:
-    if not error:
-        return ""
-    match = re.search(r"error code: (?:StatusCode\.)?([A-Z_]+)", error)  # gRPC
-    if match:
-        return match.group(1)
-    if "NewConnectionError" in error or "Connection refused" in error:  # HTTP
-        return "connection refused"
-    if "timed out" in error.lower() or "timeout" in error.lower():
-        return "no answer before the export timeout"
-    status = re.search(r"code: (\d{3})", error)
-    return f"HTTP {status.group(1)}" if status else error.splitlines()[0][:100]
+def _why_no_trace(outcome: OrderOutcome) -> str:
+    if outcome.trace_id and not outcome.sampled:
+        return ("🔎 No trace recorded: the sampler dropped this order's trace "
+                "(OTEL_TRACES_SAMPLER), so there is no trace id to look up")
+    return "🔎 No trace recorded (OTEL_SDK_DISABLED=true)"

@@ -1,127 +1,88 @@
-"""What happened to every span: counted where it happens, and the exporter's own complaints.
+"""What happened to every span: counted where it happens, never derived.
 
-:class:`AccountingExporter` wraps the real exporter: it never raises, counts the
-spans delivered and failed, and keeps the first error.  :func:`sdk_log_capture`
-takes the SDK exporters' log records for the length of a run (and gives them
-back afterwards), so the user reads one summary line instead of retry spam.
+Each destination keeps its own :class:`Accounts`: spans handed to it, then each
+one counted once as exported (the collector confirmed), unconfirmed (no answer in
+time, or in flight when the run was abandoned), failed (refused, unreachable, or
+not tried while the collector was known to be down) or abandoned (still queued
+at a second Ctrl-C).  Nothing is "the rest": a test can add them up.
 """
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-_SDK_EXPORT_LOGGERS = ("opentelemetry.exporter", "opentelemetry.sdk._shared_internal",
-                       "opentelemetry.sdk.trace.export")
+from .delivery import Attempt, Delivery
 
 
-class ErrorCollector(logging.Handler):
-    """Keeps the first few distinct messages the SDK logged: enough to name the cause."""
-
+class Accounts:
     def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    @property
-    def first_error(self) -> str | None:
-        return "\n".join(self.messages) or None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "dropping" not in message.lower() and message not in self.messages \
-                and len(self.messages) < 5:
-            self.messages.append(message)
-
-
-@contextlib.contextmanager
-def sdk_log_capture(collector: ErrorCollector) -> Iterator[ErrorCollector]:
-    """Route the SDK exporters' loggers to ``collector`` only, then restore them as they were."""
-    loggers = [logging.getLogger(name) for name in _SDK_EXPORT_LOGGERS]
-    saved = [logger.propagate for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(collector)
-        logger.propagate = False
-    try:
-        yield collector
-    finally:
-        for logger, propagate in zip(loggers, saved):
-            logger.removeHandler(collector)
-            logger.propagate = propagate
-
-
-class AccountingExporter(SpanExporter):
-    """Delegates to ``inner``; counts spans delivered and failed; never raises."""
-
-    def __init__(self, inner: SpanExporter, description: str):
-        self.inner = inner
-        self.description = description  # where spans go, safe to print (no headers)
+        self.handed = 0
         self.exported = 0
+        self.unconfirmed = 0
         self.failed = 0
-        self.collector = ErrorCollector()
+        self.abandoned = 0
+        self.failed_batches = 0
+        self.first_problem: Attempt | None = None
+        self.last_problem: Attempt | None = None
         self._lock = threading.Lock()
-        self._raised: str | None = None
 
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        try:
-            result = self.inner.export(spans)
-        except Exception as exc:  # noqa: BLE001 - a broken exporter must not break the run
-            self._raised = self._raised or f"{type(exc).__name__}: {exc}"
-            result = SpanExportResult.FAILURE
+    def hand(self, count: int = 1) -> None:
         with self._lock:
-            if result is SpanExportResult.SUCCESS:
-                self.exported += len(spans)
+            self.handed += count
+
+    def record(self, attempt: Attempt, count: int) -> None:
+        """A batch of ``count`` spans came back from a send."""
+        with self._lock:
+            if attempt.delivery is Delivery.DELIVERED:
+                self.exported += count - attempt.rejected
+                self.failed += attempt.rejected
+                if not attempt.rejected:
+                    return
+            elif attempt.delivery is Delivery.UNCONFIRMED:
+                self.unconfirmed += count
             else:
-                self.failed += len(spans)
-        return result
+                self.failed += count
+            self.failed_batches += 1
+            self.first_problem = self.first_problem or attempt
+            self.last_problem = attempt
 
-    def shutdown(self) -> None:
-        with contextlib.suppress(Exception):  # shutting down must not fail the run either
-            self.inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self.inner.force_flush(timeout_millis)
-
-    def count_failed(self, spans: int) -> None:
-        """Spans a processor gave up on without sending (e.g. after its circuit opened)."""
+    def not_sent(self, count: int) -> None:
+        """Spans given up on without a send (the collector is known to be down)."""
         with self._lock:
-            self.failed += spans
+            self.failed += count
 
-    @property
-    def error(self) -> str | None:
-        return self._raised or self.collector.first_error
-
-
-class EndedSpanCounter(SpanProcessor):
-    """Counts spans handed to the pipeline, so drops can be computed, not guessed."""
-
-    def __init__(self) -> None:
-        self.ended = 0
-        self._lock = threading.Lock()
-
-    def on_end(self, span: ReadableSpan) -> None:
+    def abandon(self, queued: int, in_flight: int) -> None:
         with self._lock:
-            self.ended += 1
+            self.abandoned += queued
+            self.unconfirmed += in_flight
 
 
 @dataclass(frozen=True)
 class ExportReport:
-    """What happened to the spans of a run, for the closing summary/warning."""
+    """What became of one destination's spans, for the closing summary."""
 
     destination: str
-    ended: int
+    handed: int
     exported: int
+    unconfirmed: int
     failed: int
-    error: str | None
+    abandoned: int
+    reason: str  # the most telling cause, or ""
+    hint: str
 
     @property
-    def dropped(self) -> int:
-        return max(0, self.ended - self.exported - self.failed)
+    def not_delivered(self) -> int:
+        return self.unconfirmed + self.failed + self.abandoned
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.dropped == 0 and self.error is None
+        return self.not_delivered == 0 and self.exported == self.handed
+
+    @staticmethod
+    def of(destination: str, accounts: Accounts) -> ExportReport:
+        problem = accounts.first_problem
+        # A cause that explains the failures (refused, unauthorised) beats a later
+        # "not tried" or a cancellation.
+        return ExportReport(destination, accounts.handed, accounts.exported, accounts.unconfirmed,
+                            accounts.failed, accounts.abandoned,
+                            problem.reason if problem else "", problem.hint if problem else "")

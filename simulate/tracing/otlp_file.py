@@ -3,6 +3,8 @@
 One ``ExportTraceServiceRequest`` per line, protobuf JSON mapping with lowerCamelCase
 keys, integer enums and trace/span ids as hex strings (the OTLP/JSON rule, not
 protobuf's base64), so the collector's ``otlpjsonfile`` receiver can replay it.
+A file that cannot be written (a full disk) never breaks the run nor the OTLP
+export: the first error is kept and every span after it counted as not written.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import base64
 import json
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from google.protobuf import json_format
@@ -46,14 +49,25 @@ def from_json_line(line: str) -> ExportTraceServiceRequest:
     return json_format.ParseDict(data, ExportTraceServiceRequest())
 
 
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    written: int
+    not_written: int
+    error: str | None  # the first write error, e.g. "No space left on device"
+
+
 class OtlpJsonFileProcessor(SpanProcessor):
     """Writes ended spans to a file, ``batch`` spans per line; independent of the OTLP export,
-    so a failing collector never loses the file."""
+    so a failing collector never loses the file, and a failing file never loses the export."""
 
-    def __init__(self, stream: IO[str], batch: int = 512):
-        self._stream, self._batch = stream, batch
+    def __init__(self, stream: IO[str], path: str, batch: int = 512):
+        self._stream, self.path, self._batch = stream, path, batch
         self._pending: list[ReadableSpan] = []
         self._lock = threading.Lock()
+        self.written = 0
+        self.not_written = 0
+        self.error: str | None = None  # the first write error, e.g. "No space left on device"
 
     def on_end(self, span: ReadableSpan) -> None:
         with self._lock:
@@ -62,16 +76,30 @@ class OtlpJsonFileProcessor(SpanProcessor):
                 self._write()
 
     def _write(self) -> None:
-        if self._pending:
-            self._stream.write(to_json_line(self._pending) + "\n")
-            self._pending = []
+        if not self._pending:
+            return
+        spans, self._pending = self._pending, []
+        if self.error is None:
+            try:
+                self._stream.write(to_json_line(spans) + "\n")
+                self._stream.flush()  # per line: a failure is known, and counted, at once
+                self.written += len(spans)
+                return
+            except (OSError, ValueError) as exc:  # ValueError: the stream was closed
+                self.error = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        self.not_written += len(spans)
+
+    def report(self) -> FileReport:
+        return FileReport(self.path, self.written, self.not_written, self.error)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         with self._lock:
             self._write()
-            self._stream.flush()
-        return True
+        return self.error is None
 
     def shutdown(self) -> None:
         self.force_flush()
-        self._stream.close()
+        try:
+            self._stream.close()
+        except OSError as exc:  # the buffer's last flush may fail again
+            self.error = self.error or exc.strerror or type(exc).__name__

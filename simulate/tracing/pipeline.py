@@ -1,59 +1,85 @@
-"""The one export path all services share: counter, batch processor, accounting exporter."""
+"""The one export path all services share: a counter, the --output file, one
+ExportProcessor per destination (OTEL_TRACES_EXPORTER may name several)."""
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Sequence
 
-from opentelemetry.sdk.trace import SpanProcessor
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from .accounting import AccountingExporter, EndedSpanCounter, ExportReport, sdk_log_capture
-from .backpressure import BackpressureSpanProcessor
-from .exporters import build_exporter
+from .accounting import ExportReport
+from .delivery import Sender
+from .export_processor import SINGLE, ExportProcessor, Policy
+from .otlp_file import OtlpJsonFileProcessor
 from .settings import ExportSettings
 
 
-class ExportPipeline:
-    """Counter + batch processor + accounting exporter, plus any extra processors."""
+class EndedSpanCounter(SpanProcessor):
+    """Counts every span that ended: what the run created."""
 
-    def __init__(self, settings: ExportSettings, extra_processors: tuple[SpanProcessor, ...] = (),
-                 backpressure: bool = False):
-        """``backpressure``: a load run's processor that blocks instead of dropping spans."""
+    def __init__(self) -> None:
+        self.ended = 0
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended += 1  # one int add under the GIL: atomic enough for a counter read at the end
+
+
+def make_sender(name: str, settings: ExportSettings) -> Sender:
+    from .senders import ConsoleSender, GrpcSender, HttpSender
+
+    if name == "console":
+        return ConsoleSender()
+    if settings.protocol == "http/protobuf":
+        return HttpSender(settings)
+    return GrpcSender(settings)
+
+
+class ExportPipeline:
+    def __init__(self, settings: ExportSettings, policy: Policy = SINGLE,
+                 extra_processors: Sequence[SpanProcessor] = (),
+                 file: OtlpJsonFileProcessor | None = None):
         self.settings = settings
         self.counter = EndedSpanCounter()
-        built = build_exporter(settings)
-        self.exporter: AccountingExporter | None = None
-        self.backpressure: BackpressureSpanProcessor | None = None
-        processors: list[SpanProcessor] = [self.counter, *extra_processors]
-        if built is not None:
-            inner, description = built
-            self.exporter = AccountingExporter(inner, description)
-            if backpressure:
-                self.backpressure = BackpressureSpanProcessor(self.exporter)
-                processors.append(self.backpressure)
-            else:
-                processors.append(BatchSpanProcessor(self.exporter, schedule_delay_millis=500))
-        self.processors = tuple(processors)
-
-    @contextlib.contextmanager
-    def capturing_sdk_logs(self) -> Iterator[None]:
-        """For the length of a run: the SDK exporter's log records feed our summary."""
-        if self.exporter is None:
-            yield
-            return
-        with sdk_log_capture(self.exporter.collector):
-            yield
+        self.file = file
+        self.destinations = [ExportProcessor(make_sender(name, settings), policy)
+                             for name in settings.exporters]
+        self.processors: tuple[SpanProcessor, ...] = (
+            self.counter, *extra_processors, *([file] if file else []), *self.destinations)
 
     @property
-    def queue_depth(self) -> int:
-        return self.backpressure.queue_depth if self.backpressure else 0
+    def created(self) -> int:
+        return self.counter.ended
 
-    def report(self) -> ExportReport | None:
-        if self.exporter is None:
-            return None
-        return ExportReport(self.exporter.description, self.counter.ended, self.exporter.exported,
-                            self.exporter.failed, self.exporter.error)
+    @property
+    def backlog(self) -> int:
+        return max((d.backlog for d in self.destinations), default=0)
 
-    def shutdown_budget_ms(self) -> int:
-        # One export attempt plus a little: the exporter's own deadline bounds each batch.
-        return int(self.settings.timeout_ms + 500)
+    def has_room(self) -> bool:
+        return all(d.has_room() for d in self.destinations)
+
+    def flush(self, timeout_s: float) -> bool:
+        """Everything queued sent (and the file written) before the deadline?"""
+        deadline = time.monotonic() + timeout_s
+        done = self.file.force_flush() if self.file else True
+        for destination in self.destinations:
+            done = destination.flush(max(0.0, deadline - time.monotonic())) and done
+        return done
+
+    def abandon(self) -> int:
+        """A second Ctrl-C: stop sending at once; how many spans that leaves undelivered."""
+        return sum(d.abandon() for d in self.destinations)
+
+    def shutdown(self) -> None:
+        for processor in self.processors:
+            processor.shutdown()
+
+    def reports(self) -> list[ExportReport]:
+        return [ExportReport.of(d.sender.description, d.accounts) for d in self.destinations]
+
+    def status(self) -> str:
+        """For the progress line: empty while all is well."""
+        for report in self.reports():
+            if report.not_delivered:
+                return (f"export: failing ({report.reason or 'unknown'}), "
+                        f"{report.not_delivered:,} spans not delivered")
+        return ""

@@ -1,27 +1,36 @@
-"""Where spans go: exporter settings from flags and OTEL_* variables.
+"""Where spans go: exporter settings from flags and OTEL_* variables, checked.
 
 Precedence: command-line flag > signal-specific ``OTEL_EXPORTER_OTLP_TRACES_*`` >
 generic ``OTEL_EXPORTER_OTLP_*`` > default, as the OpenTelemetry specification
 says.  ``OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`` is read in **milliseconds**, per
-the specification (the Python SDK alone reads it in seconds); ordertrace passes
-seconds to the SDK exporter explicitly.  The default is 1000 ms rather than the
-spec's 10 s so that a missing collector never stalls a demo run.  Headers
-(often credentials) are passed to the exporter and never printed.
+the specification (the Python SDK alone reads it in seconds).  The default is
+1000 ms rather than the spec's 10 s so that a missing collector never stalls a
+demo run.  Headers (often credentials) and ``user:password@`` in an endpoint URL
+(sent as an HTTP Basic ``authorization`` header) are never printed: every error
+message here names a key or a redacted URL, never a value.
 """
 from __future__ import annotations
 
+import base64
+import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlsplit
 
 EXPORTERS = ("otlp", "console", "none")
 PROTOCOLS = ("grpc", "http/protobuf")
 COMPRESSIONS = ("none", "gzip")
-DEFAULT_ENDPOINTS = {"grpc": "http://localhost:4317", "http/protobuf": "http://localhost:4318"}
+DEFAULT_PORTS = {"grpc": 4317, "http/protobuf": 4318}
+DEFAULT_ENDPOINTS = {p: f"http://localhost:{port}" for p, port in DEFAULT_PORTS.items()}
 DEFAULT_ENDPOINT = DEFAULT_ENDPOINTS["grpc"]
 TRACES_PATH = "/v1/traces"
-DEFAULT_TIMEOUT_MS = 1000
+DEFAULT_TIMEOUT_MS = 1000.0
+MAX_TIMEOUT_MS = 600_000.0  # ten minutes: longer is a typo, not a collector
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
 
 
 class SettingsError(ValueError):
@@ -29,24 +38,53 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """Where OTLP goes, with any credentials taken out of it."""
+
+    scheme: str  # http or https
+    host: str  # a name or an IP address (IPv6 without brackets)
+    port: int
+    path: str = ""  # OTLP/HTTP: the full path, /v1/traces by default; gRPC: none
+
+    @property
+    def authority(self) -> str:
+        """``host:port`` (``[::1]:port`` for IPv6), safe to print."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.authority}{self.path}"
+
+
+@dataclass(frozen=True)
 class ExportSettings:
-    exporter: str = "otlp"
+    exporters: tuple[str, ...] = ("otlp",)  # any of otlp, console; empty: export off
     protocol: str = "grpc"
-    endpoint: str = DEFAULT_ENDPOINT  # for http/protobuf: the full URL including /v1/traces
+    endpoint: Endpoint = Endpoint("http", "localhost", 4317)
     timeout_ms: float = DEFAULT_TIMEOUT_MS
     insecure: bool | None = None
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # never printed
     compression: str = "none"
     certificate: str | None = None
-    # Retry a refused connection? Off for a single run: no collector should cost
-    # nothing; a load run turns it on to ride out a collector restart.
-    retry_unavailable: bool = False
 
     @property
     def target(self) -> str:
-        """host:port, safe to print: no headers, and no user:password@ from the URL."""
-        parsed = urlparse(self.endpoint)
-        return f"{parsed.hostname}:{parsed.port}" if parsed.port else str(parsed.hostname)
+        """host:port, safe to print: no headers, no credentials."""
+        return self.endpoint.authority
+
+    @property
+    def exports_otlp(self) -> bool:
+        return "otlp" in self.exporters
+
+    @property
+    def plaintext(self) -> bool:
+        return self.insecure is True or self.endpoint.scheme == "http"
+
+
+def redact(url: str) -> str:
+    """The URL as it may be printed: any ``user:password@`` replaced by ``***@``."""
+    return re.sub(r"^([^/@]*//)?[^/@]*@", lambda m: (m.group(1) or "") + "***@", url.strip())
 
 
 def _env(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
@@ -58,25 +96,80 @@ def _env(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
     return None
 
 
-def normalise_endpoint(endpoint: str, protocol: str = "grpc", append_path: bool = False) -> str:
-    """Accept ``http(s)://host:port[/path]`` (or bare ``host:port``); reject anything else."""
-    value = endpoint.strip()
+def parse_endpoint(raw: str, protocol: str = "grpc", append_path: bool = False,
+                   source: str = "") -> tuple[Endpoint, str | None]:
+    """``http(s)://[user:password@]host[:port][/path]`` or bare ``host:port``.
+
+    Returns the endpoint and the credentials from the URL as an ``authorization``
+    header value (or None).  Errors name the source and the URL with credentials
+    redacted.
+    """
+    shown = redact(raw)
+
+    def bad(why: str) -> SettingsError:
+        origin = f" (from {source})" if source else ""
+        return SettingsError(f"invalid OTLP endpoint {shown!r}{origin}: {why}")
+
+    value = raw.strip()
+    if not value:
+        raise bad("it is empty (expected http(s)://host:port)")
     if "://" not in value:
         value = "http://" + value
-    parsed = urlparse(value)
     try:
-        port = parsed.port
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+        raise bad(f"{exc} (expected http(s)://host:port)") from None
+    if parts.scheme not in ("http", "https"):
+        raise bad(f"scheme {parts.scheme!r} (expected http:// or https://)")
+    host = parts.hostname or ""
+    if not host:
+        raise bad("no host (expected http(s)://host:port)")
+    try:
+        ipaddress.ip_address(host)
     except ValueError:
-        port = -1
-    if parsed.scheme not in ("http", "https") or not parsed.hostname or port == -1:
-        raise SettingsError(f"invalid OTLP endpoint {endpoint!r}: expected http(s)://host:port")
-    base = f"{parsed.scheme}://{parsed.netloc}"
+        if not _HOST.match(host):
+            raise bad(f"{host!r} is not a host name") from None
+    if port == 0:
+        raise bad("port 0 is not a port to send to")
     if protocol == "grpc":
-        if parsed.path not in ("", "/"):
-            raise SettingsError(f"invalid OTLP gRPC endpoint {endpoint!r}: a gRPC endpoint has no path")
-        return base
-    path = parsed.path.rstrip("/")
-    return base + (path + TRACES_PATH if append_path else (path or TRACES_PATH))
+        if parts.path not in ("", "/") or parts.query:
+            raise bad("a gRPC endpoint has no path")
+        path = ""
+    else:
+        base = parts.path.rstrip("/")
+        path = base + TRACES_PATH if append_path else (base or TRACES_PATH)
+    credentials = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        credentials = "Basic " + base64.b64encode(pair.encode()).decode()
+    return Endpoint(parts.scheme, host, port or DEFAULT_PORTS[protocol], path), credentials
+
+
+def parse_headers(raw: str, source: str = "OTEL_EXPORTER_OTLP_HEADERS") -> dict[str, str]:
+    """``key=value,key2=value2`` with percent-encoded values (the spec's format).
+
+    A malformed entry is an error that names the key (never the value): a header
+    the user meant to send and that silently went missing is worse than a clear line.
+    """
+    headers: dict[str, str] = {}
+    for number, entry in enumerate(raw.split(","), 1):
+        if not entry.strip():
+            continue
+        key, sep, value = entry.partition("=")
+        key = unquote(key.strip())
+        if not sep:
+            named = entry.partition(":")[0].strip()
+            what = f"the entry {named!r}" if ":" in entry and _TOKEN.match(named) else f"entry {number}"
+            raise SettingsError(f"{source}: {what} is not key=value (values are never printed)")
+        if not _TOKEN.match(key):
+            raise SettingsError(f"{source}: entry {number} has no valid header name before '='")
+        decoded = unquote(value.strip())
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+            raise SettingsError(f"{source}: the value of {key.lower()!r} holds a control character "
+                                f"(a newline?); values are never printed")
+        headers[key.lower()] = decoded
+    return headers
 
 
 def _timeout_ms(env: Mapping[str, str]) -> float:
@@ -88,44 +181,49 @@ def _timeout_ms(env: Mapping[str, str]) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{key}={raw!r}: expected a number of milliseconds") from None
-    if value <= 0:
-        raise SettingsError(f"{key}={raw!r}: must be > 0 (milliseconds)")
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_MS:
+        raise SettingsError(f"{key}={raw!r}: expected milliseconds from 1 to {MAX_TIMEOUT_MS:.0f}")
     return value
 
 
-def parse_headers(raw: str) -> dict[str, str]:
-    """``key=value,key2=value2`` (values percent-decoded), as the specification's W3C
-    Baggage-style format says.  Entries without ``=`` are skipped."""
-    headers: dict[str, str] = {}
-    for entry in raw.split(","):
-        key, sep, value = entry.partition("=")
-        if sep and key.strip():
-            headers[unquote(key.strip()).lower()] = unquote(value.strip())
-    return headers
+def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
+    """``--exporter`` or OTEL_TRACES_EXPORTER (a list, as the spec allows: console,otlp)."""
+    raw = flag or env.get("OTEL_TRACES_EXPORTER", "").strip() or "otlp"
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in EXPORTERS]
+    if unknown or not names:
+        raise SettingsError(f"unknown traces exporter {', '.join(unknown) or raw!r}: choose from "
+                            f"{', '.join(EXPORTERS)} (a comma-separated list is allowed)")
+    if "none" in names and len(set(names)) > 1:
+        raise SettingsError(f"OTEL_TRACES_EXPORTER={raw!r}: 'none' cannot be combined")
+    return tuple(dict.fromkeys(n for n in names if n != "none"))
 
 
 def resolve(exporter: str | None = None, endpoint: str | None = None,
             env: Mapping[str, str] | None = None, protocol: str | None = None) -> ExportSettings:
     """Merge flags over environment over defaults; raise SettingsError on bad values."""
     env = os.environ if env is None else env
-    chosen = exporter or env.get("OTEL_TRACES_EXPORTER", "otlp").split(",")[0].strip().lower() or "otlp"
-    if chosen not in EXPORTERS:
-        raise SettingsError(f"unknown traces exporter {chosen!r}: choose one of {', '.join(EXPORTERS)}")
+    exporters = _exporters(exporter, env)
     found = _env(env, "PROTOCOL")
     proto = (protocol or (found[1] if found else "grpc")).lower()
     if proto not in PROTOCOLS:
         raise SettingsError(f"unsupported OTLP protocol {proto!r}: choose one of {', '.join(PROTOCOLS)}")
-    if endpoint:
-        url = normalise_endpoint(endpoint, proto)
+    if endpoint is not None:
+        url, credentials = parse_endpoint(endpoint, proto, source="--endpoint")
     elif env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip():
-        url = normalise_endpoint(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], proto)  # used as is
+        url, credentials = parse_endpoint(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], proto,
+                                          source="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     elif env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip():
         # The generic variable is a base URL: the spec appends the signal's path.
-        url = normalise_endpoint(env["OTEL_EXPORTER_OTLP_ENDPOINT"], proto, append_path=True)
+        url, credentials = parse_endpoint(env["OTEL_EXPORTER_OTLP_ENDPOINT"], proto, append_path=True,
+                                          source="OTEL_EXPORTER_OTLP_ENDPOINT")
     else:
-        url = normalise_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True)
+        url, credentials = parse_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True)
     insecure = _env(env, "INSECURE")
-    headers = _env(env, "HEADERS")
+    found_headers = _env(env, "HEADERS")
+    headers = parse_headers(found_headers[1], found_headers[0]) if found_headers else {}
+    if credentials:
+        headers.setdefault("authorization", credentials)  # an explicit header wins
     compression = (_env(env, "COMPRESSION") or ("", "none"))[1].lower()
     if compression not in COMPRESSIONS:
         raise SettingsError(f"unsupported OTLP compression {compression!r}: choose one of "
@@ -134,7 +232,6 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
     if certificate and not os.path.isfile(certificate[1]):
         raise SettingsError(f"{certificate[0]}: no such certificate file {certificate[1]!r}")
     return ExportSettings(
-        chosen, proto, url, _timeout_ms(env),
-        None if insecure is None else insecure[1].lower() == "true",
-        parse_headers(headers[1]) if headers else {},
+        exporters, proto, url, _timeout_ms(env),
+        None if insecure is None else insecure[1].lower() == "true", headers,
         compression, certificate[1] if certificate else None)

@@ -9,6 +9,10 @@ says so, which makes tests exact and load generation as fast as the CPU allows).
 A clock also decides how concurrent work runs in its notion of time: threads for
 real clocks, and for the virtual clock branches that each start at the same
 instant and join at the latest end.
+
+A run is stopped through a :class:`StopFlag`: a signal handler only sets it, and
+the real clock's waits (never SDK code) raise :class:`RunInterrupted` once the
+flag's grace period is over, so spans in flight still end and are exported.
 """
 from __future__ import annotations
 
@@ -18,6 +22,51 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
+
+
+class RunInterrupted(BaseException):
+    """Raised by a clock's wait once the run was asked to stop and its grace ran out.
+
+    A BaseException, like KeyboardInterrupt, so no ``except Exception`` on the way
+    (a service boundary turning errors into replies) mistakes it for a failure.
+    """
+
+
+class StopFlag:
+    """A request to stop the run: set from a signal handler, read by everyone else.
+
+    ``request`` only counts and notes the time (safe in a signal handler: no lock).
+    Work in flight may go on for ``grace_s`` after the first request; a second
+    request means "now, and abandon the flush".
+    """
+
+    def __init__(self, grace_s: float = 0.0):
+        self.grace_s = grace_s
+        self.requests = 0
+        self.signal: int | None = None
+        self._at = 0.0
+
+    def request(self, signum: int | None = None) -> None:
+        if self.requests == 0:
+            self._at = time.monotonic()
+            self.signal = signum
+        self.requests += 1
+
+    @property
+    def requested(self) -> bool:
+        return self.requests > 0
+
+    @property
+    def urgent(self) -> bool:
+        """Twice asked: stop everything now."""
+        return self.requests > 1
+
+    def cut_now(self) -> bool:
+        """Should work in flight be interrupted now?"""
+        return self.requests > 0 and (self.urgent or time.monotonic() - self._at >= self.grace_s)
+
+
+_WAIT_SLICE_S = 0.05  # how soon a wait notices a stop request
 
 
 class Outcome:
@@ -37,7 +86,7 @@ class Outcome:
 def _capture(fn: Callable[[], Any]) -> Outcome:
     try:
         return Outcome(value=fn())
-    except Exception as exc:  # noqa: BLE001 - handed to the caller through Outcome
+    except (Exception, RunInterrupted) as exc:  # noqa: BLE001 - handed to the caller through Outcome
         return Outcome(error=exc)
 
 
@@ -75,10 +124,11 @@ class RealClock(Clock):
     a compressed run still shows the profile's durations.
     """
 
-    def __init__(self, speed: float = 1.0, spin_ms: float = 0.4):
+    def __init__(self, speed: float = 1.0, spin_ms: float = 0.4, stop: StopFlag | None = None):
         if speed <= 0:
             raise ValueError("speed must be > 0 (use VirtualClock for no sleeping)")
         self.speed = speed
+        self.stop = stop or StopFlag()
         # time.sleep wakes up late by ~0.1-0.3 ms; the last spin_ms of a wait are
         # spent yielding in a loop instead, which keeps spans within ~0.05 ms.
         # Load runs with many threads set it to 0 to save CPU.
@@ -94,11 +144,14 @@ class RealClock(Clock):
 
     def sleep_until(self, t_ns: int) -> None:
         while True:
+            if self.stop.cut_now():
+                raise RunInterrupted()
             remaining_ns = (t_ns - self.now_ns()) / self.speed  # real nanoseconds left
             if remaining_ns <= 0:
                 return
             if remaining_ns > self._spin_ns:
-                time.sleep((remaining_ns - self._spin_ns) / 1e9)
+                # In slices, so that a stop request is noticed within one.
+                time.sleep(min(_WAIT_SLICE_S, (remaining_ns - self._spin_ns) / 1e9))
             else:
                 time.sleep(0)  # yield the GIL while spinning
 
@@ -122,7 +175,7 @@ class RealClock(Clock):
             t.start()
         results[-1] = _capture(last)
         for t in threads:
-            t.join()
+            t.join()  # each branch's own waits notice a stop: this ends soon
         return results
 
     def run_detached(self, fn: Callable[[], Any]) -> None:
@@ -136,7 +189,8 @@ class RealClock(Clock):
         with self._lock:
             pending = list(self._detached)
         for t in pending:
-            t.join(max(0.0, deadline - time.monotonic()))
+            while t.is_alive() and time.monotonic() < deadline:
+                t.join(_WAIT_SLICE_S)
 
 
 class VirtualClock(Clock):

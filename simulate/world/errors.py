@@ -39,8 +39,10 @@ _KNOWN = {cls.__name__: cls for cls in (OutOfStockError, PaymentDeclinedError, I
 
 def to_reply(error: Exception) -> dict[str, str]:
     """What goes back over the wire when a handler fails."""
-    name = type(error).__name__ if isinstance(error, ServiceError) else RemoteServiceError.__name__
-    return {"error": name, "message": str(error)}
+    if isinstance(error, ServiceError):
+        return {"error": type(error).__name__, "message": str(error)}
+    # Anything else is the callee's own failure: a 500, named for what really happened.
+    return {"error": RemoteServiceError.__name__, "message": f"{type(error).__name__}: {error}"}
 
 
 def from_reply(reply: dict[str, str]) -> ServiceError:

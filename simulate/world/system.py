@@ -69,6 +69,7 @@ class OrderOutcome:
     status: int
     body: dict[str, str]
     trace_id: str | None  # from the gateway's traceresponse header; None if not traced
+    sampled: bool = False  # the trace was recorded (False: sampled out, or no SDK at all)
 
 
 def place_order(system: System, order: OrderRequest | None = None,
@@ -76,6 +77,8 @@ def place_order(system: System, order: OrderRequest | None = None,
     """What a client does: POST /api/orders over the wire (optionally with its own traceparent)."""
     request = HttpRequest("POST", "/api/orders", order or default_order())
     response: HttpResponse = wire.call(system.gateway.handle, request, dict(headers or {}))
-    trace_id = response.headers.get("traceresponse", "").split("-")[1:2]
-    valid = trace_id and trace_id[0].strip("0")
-    return OrderOutcome(response.status, response.body, trace_id[0] if valid else None)
+    # traceresponse: 00-<trace id>-<span id>-<flags>
+    parts = response.headers.get("traceresponse", "").split("-")
+    trace_id = parts[1] if len(parts) == 4 and parts[1].strip("0") else None
+    sampled = trace_id is not None and int(parts[3], 16) & 1 == 1
+    return OrderOutcome(response.status, response.body, trace_id, sampled)

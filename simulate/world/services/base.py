@@ -34,30 +34,14 @@ from opentelemetry.trace import Status, StatusCode
 
 from .. import attributes, wire
 from ..backends.database import Database, Statement
-from ..clock import Clock, Outcome
+from ..clock import Clock, Outcome, RunInterrupted
+from ..latency import ExactLatency, Latency
 from ..log import LogLine, LogSink
 from ..profile import Profile, Step
 
 # Baggage entries every server span copies onto itself, so each service's spans
 # can be found by business key without asking the caller for them.
 BAGGAGE_ATTRIBUTES = (attributes.ORDER_ID, attributes.USER_ID)
-
-
-class Latency(Protocol):
-    """Turns a nominal duration into the one to wait this time (jitter hook)."""
-
-    exact: bool
-
-    def sample(self, step: Step, ms: float) -> float: ...
-
-
-class ExactLatency:
-    """The profile, to the millisecond."""
-
-    exact = True
-
-    def sample(self, step: Step, ms: float) -> float:
-        return ms
 
 
 class TracerSource(Protocol):
@@ -182,12 +166,15 @@ class Operation:
             if error is not None:
                 self.span.record_exception(error, timestamp=self._clock.now_ns(), escaped=True)
                 if not self.failed:
-                    self.span.set_status(Status(StatusCode.ERROR, str(error) or type(error).__name__))
+                    description = str(error) or type(error).__name__
+                    if isinstance(error, RunInterrupted):
+                        description = "the run was stopped (Ctrl-C or SIGTERM) while this was in flight"
+                    self.span.set_status(Status(StatusCode.ERROR, description))
                     self.span.set_attribute(ERROR_TYPE, getattr(error, "error_type", type(error).__name__))
-            if not isinstance(error, KeyboardInterrupt):  # an interrupted run stops at once
+            if not isinstance(error, RunInterrupted):  # an interrupted run stops at once
                 self._clock.sleep_until(self._cursor_ns + self._tail_ns)
         finally:
-            # Always end the span, even if a second Ctrl-C cuts the wait: what was
+            # Always end the span, even if the run is stopped during the wait: what was
             # recorded must reach the exporter.
             self.span.end(end_time=self._clock.now_ns())
 

@@ -2,7 +2,8 @@
 
 Teaches: the root SERVER span of a trace, HTTP server semantic conventions,
 starting baggage that every downstream call carries, and the HTTP rule that a
-4xx answer is the client's problem, so the server span's status stays UNSET.
+4xx answer is the client's problem, so the server span's status stays UNSET,
+while a 5xx is the server's own failure and marks it ERROR.
 """
 from __future__ import annotations
 
@@ -53,9 +54,11 @@ class ApiGateway(Service):
             try:
                 confirmation = op.call("create-order", self._orders.create_order, command)
             except ServiceError as exc:
-                # 4xx: the request failed, the gateway did not. Per the HTTP server
-                # conventions the span status stays UNSET; the code tells the story.
                 op.set({HTTP_RESPONSE_STATUS_CODE: exc.http_status})
+                # HTTP server conventions: a 4xx is the client's problem, so the span
+                # status stays UNSET and the code tells the story; a 5xx is ours: ERROR.
+                if exc.http_status >= 500:
+                    op.fail(f"{exc.http_status} {exc.reason}: {exc}", error_type=exc.error_type)
                 self.say("❌", f"Order failed: {exc.http_status} {exc.reason} ({exc})")
                 return self._respond(exc.http_status, {"order_id": order_id,
                                                        "error": exc.error_type, "message": str(exc)})
