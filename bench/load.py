@@ -36,14 +36,14 @@ def ceiling(orders: int, endpoint: str) -> dict:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import SpanKind, set_span_in_context
 
+    from simulate.tracing.export_processor import LOAD
     from simulate.tracing.pipeline import ExportPipeline
-    from simulate.tracing.settings import resolve
     from simulate.tracing.providers import Telemetry  # noqa: F401 (same imports as a real run)
+    from simulate.tracing.settings import resolve
 
     settings = resolve(endpoint=endpoint, env={})
     from dataclasses import replace
-    pipeline = ExportPipeline(replace(settings, retry_unavailable=True, timeout_ms=10_000),
-                              backpressure=True)
+    pipeline = ExportPipeline(replace(settings, timeout_ms=10_000), LOAD)
     providers = [TracerProvider(resource=Resource.create({"service.name": f"svc-{i}"}),
                                 shutdown_on_exit=False) for i in range(5)]
     for p in providers:
