@@ -1,6 +1,12 @@
 """python -m simulate: the same command line as python main.py."""
 import sys
 
-from .cli import main
+# As in main.py: signals only ask the run to stop, from start-up on.
+from .runs.signals import catch_signals
+from .world.clock import StopFlag
 
-sys.exit(main())
+_STOP = catch_signals(StopFlag())
+
+from .cli import main  # noqa: E402 - after the handlers, on purpose
+
+sys.exit(main(stop=_STOP))

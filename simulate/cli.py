@@ -19,8 +19,10 @@ from .config import (
     parse_failure_rates,
     parse_optimizations,
 )
+from .runs.signals import exit_status
 from .tracing.sampling import resolve_sampler
 from .tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, resolve
+from .world.clock import StopFlag
 from .world.scenarios import FAILURES
 
 EPILOG = """\
@@ -174,15 +176,18 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
                      log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
+    """``stop``: the flag the entry point's signal handlers set since start-up."""
     parser = build_parser()
     config = config_from_args(parser, parser.parse_args(argv))
+    if stop is not None and stop.requested:
+        return exit_status(stop) or 130  # Ctrl-C while starting up: nothing ran yet
     # Before gRPC is imported: its C core would print its own errors, which the run
     # summarises once, at the end.  This process is the program: nothing to restore.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     # Imported late: --help and bad flags stay fast.
     if config.load is not None:
         from .runs.load import run_load
-        return run_load(config)
+        return run_load(config, stop)
     from .runs.single import run_single
-    return run_single(config)
+    return run_single(config, stop)

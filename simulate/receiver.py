@@ -49,12 +49,18 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
     def Export(self, request: Request,  # noqa: N802 - gRPC method name
                context: grpc.ServicerContext) -> trace_service_pb2.ExportTraceServiceResponse:
         r = self._receiver
+        with r._cond:
+            r.metadata.append({key: value for key, value in context.invocation_metadata()})
         if r.delay_s:
             time.sleep(r.delay_s)
         if r.fail_with is not None:
             context.abort(r.fail_with, "receiver configured to fail")
         r._accept(request)
         return trace_service_pb2.ExportTraceServiceResponse()
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 class OtlpReceiver:
@@ -66,6 +72,7 @@ class OtlpReceiver:
         """``tls``: (private key PEM, certificate chain PEM) to serve over TLS."""
         self.delay_s, self.fail_with, self.keep = delay_s, fail_with, keep
         self.requests: list[Request] = []
+        self.metadata: list[dict[str, str]] = []  # the headers of every call, as received
         self.span_count = 0
         self._cond = threading.Condition()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
@@ -73,9 +80,9 @@ class OtlpReceiver:
         trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self), self._server)
         if tls:
             credentials = grpc.ssl_server_credentials([tls])
-            self.port = self._server.add_secure_port(f"{host}:{port}", credentials)
+            self.port = self._server.add_secure_port(f"{_bracketed(host)}:{port}", credentials)
         else:
-            self.port = self._server.add_insecure_port(f"{host}:{port}")
+            self.port = self._server.add_insecure_port(f"{_bracketed(host)}:{port}")
         self.scheme = "https" if tls else "http"
         if self.port == 0:
             raise OSError(f"cannot listen on {host}:{port}")
@@ -84,7 +91,7 @@ class OtlpReceiver:
 
     @property
     def endpoint(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
+        return f"{self.scheme}://{_bracketed(self.host)}:{self.port}"
 
     def start(self) -> OtlpReceiver:
         self._server.start()

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +75,51 @@ def free_port() -> int:
 def run_main(*args: str, env: dict | None = None, timeout: float = 60,
              input_text: str | None = None) -> subprocess.CompletedProcess:
     """``python main.py ARGS`` as a user runs it, with a clean OTEL_* environment."""
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=clean_env(env),
+                          capture_output=True, text=True, timeout=timeout, input=input_text)
+
+
+def clean_env(env: dict | None = None) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     clean.update(env or {})
     clean.setdefault("PYTHONIOENCODING", "utf-8")
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=timeout, input=input_text)
+    return clean
+
+
+class Running:
+    """``python main.py ARGS`` in the background: its output read as it comes, signals sent."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                                     env=clean_env(env), text=True, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._cond = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(name, getattr(self.proc, name)),
+                                          daemon=True) for name in self.lines]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, name: str, stream) -> None:
+        for line in stream:
+            with self._cond:
+                self.lines[name].append(line)
+                self._cond.notify_all()
+
+    def text(self, name: str = "stdout") -> str:
+        with self._cond:
+            return "".join(self.lines[name])
+
+    def wait_for(self, needle: str, name: str = "stdout", timeout_s: float = 30.0) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: needle in "".join(self.lines[name]), timeout_s):
+                raise AssertionError(f"{needle!r} not on {name} in time: {self.lines!r}")
+
+    def signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def finish(self, timeout_s: float = 60.0) -> int:
+        status = self.proc.wait(timeout_s)
+        for reader in self._readers:
+            reader.join(5)
+        return status

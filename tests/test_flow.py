@@ -232,3 +232,32 @@ def test_payment_declined_shows_the_gateway_response_and_fails_process_payment()
     assert run.log.lines[-3:-1] == ["    → [Payment Gateway] Authorization declined (51: insufficient funds)",
                                     "❌ [Payment Service] Payment declined"]
     assert run.log.lines[-1].startswith("❌ [API Gateway] Order failed: 402 Payment Required")
+
+
+def test_a_5xx_from_the_gateway_marks_its_server_span_as_an_error():
+    # Two orders with the same id: the second INSERT breaks the primary key, deep in save-order.
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from simulate.report.logs import MemoryLog
+    from simulate.tracing.providers import Telemetry
+    from simulate.world.clock import VirtualClock
+    from simulate.world.profile import SEED_PROFILE
+    from simulate.world.services.base import Runtime
+    from simulate.world.system import build_system, place_order
+
+    exporter = InMemorySpanExporter()
+    runtime = Runtime(telemetry=Telemetry([SimpleSpanProcessor(exporter)]), clock=VirtualClock(),
+                      log=MemoryLog(), profile=SEED_PROFILE)
+    system = build_system(runtime, order_ids=lambda: "order-1")
+    assert place_order(system).status == 201
+    exporter.clear()
+    outcome = place_order(system)
+    assert outcome.status == 500
+    spans = {s.name: s for s in exporter.get_finished_spans() if s.name != "db.query"}
+    gateway = spans["POST /api/orders"]
+    assert gateway.attributes["http.response.status_code"] == 500
+    assert gateway.status.status_code == StatusCode.ERROR  # a 5xx is the server's own failure
+    assert gateway.attributes["error.type"] == "RemoteServiceError"
+    assert "IntegrityError" in gateway.status.description  # the real cause, named
+    assert spans["save-order"].status.status_code == StatusCode.ERROR

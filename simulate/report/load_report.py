@@ -103,6 +103,7 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool,
 class Pace:
     """Whether the run kept the pace it was asked for (k6's dropped iterations)."""
 
+    real_time: bool  # False (--speed 0): waiting for the exporter is the design, not a miss
     target_rate: float | None  # orders/s asked for (open loop), None for a closed loop
     held_s: float  # time new orders waited for the exporter to catch up
     not_started: int  # open-loop orders whose time passed while held
@@ -156,11 +157,15 @@ class LoadSummary:
 
 def _pace_line(summary: LoadSummary) -> str | None:
     pace, wall = summary.pace, summary.wall_s
-    if pace.not_started == 0 and pace.held_s < max(0.5, 0.01 * wall):
+    if not pace.real_time or pace.not_started == 0 and pace.held_s < max(0.5, 0.01 * wall):
         return None
     achieved = summary.outcomes.total / wall if wall else 0.0
     target = f"target {pace.target_rate:,.0f}/s, " if pace.target_rate else ""
-    skipped = f"; {pace.not_started:,} orders not started" if pace.not_started else ""
+    skipped = f"{pace.not_started:,} orders not started"
+    if pace.held_s < max(0.5, 0.01 * wall):  # never held: the simulation itself fell behind
+        return (f"⚠ {target}achieved {achieved:,.0f}/s: this machine could not keep up ({skipped}); "
+                f"try a lower --rate, or --speed 0")
+    skipped = f"; {skipped}" if pace.not_started else ""
     return (f"⚠ {target}achieved {achieved:,.0f}/s: export could not keep up (new orders waited "
             f"{pace.held_s:.1f} s for the exporter{skipped}); the latencies above are the "
             f"simulated system's, not the exporter's")

@@ -2,13 +2,16 @@
 checked), the end of export (bounded, abandoned on a second Ctrl-C), the exit status."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from typing import IO
 
 from rich.console import Console
 
 from ..report.export_summary import delivered_line, file_line, problem_line
+from ..report.terminal import resilient
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..world.clock import StopFlag
@@ -32,6 +35,18 @@ def open_output(path: str | None) -> OtlpJsonFileProcessor | None:
     return OtlpJsonFileProcessor(stream, path)
 
 
+@contextlib.contextmanager
+def guarded_std_streams() -> Iterator[None]:
+    """stdout/stderr that survive a closed pipe and a narrow encoding, for the run's length
+    (the SDK's console exporter and print() write to sys.stdout directly)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = resilient(sys.stdout), resilient(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def input_error(message: str) -> int:
     """Bad input found inside a run: one line in argparse's style, exit status 2."""
     print(f"main.py: error: {message}", file=sys.stderr)
@@ -45,7 +60,7 @@ def finish_export(pipeline: ExportPipeline, stop: StopFlag, err: Console, budget
     while not pipeline.flush(0.05):
         if stop.urgent:
             left = pipeline.abandon()
-            err.print(f"abandoned: {left:,} spans not sent", style="yellow")
+            err.print(f"abandoned the flush: {left:,} spans not delivered", style="yellow")
             return
         if stop.requested and not told:
             told = True

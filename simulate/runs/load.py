@@ -38,8 +38,16 @@ from ..world.profile import profile_for
 from ..world.scenarios import SCENARIOS, default_order
 from ..world.services.base import Runtime
 from ..world.system import build_system, place_order
-from .common import OutputError, all_delivered, final_status, finish_export, input_error, open_output
-from .signals import guarded_std_streams, stop_on_signals
+from .common import (
+    OutputError,
+    all_delivered,
+    final_status,
+    finish_export,
+    guarded_std_streams,
+    input_error,
+    open_output,
+)
+from .signals import stop_on_signals
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
 LOAD_TIMEOUT_MS = 10_000  # a loaded collector may be slow: the spec's default, not 1 s
@@ -220,7 +228,7 @@ class LoadRun:
             output=self.pipeline.file.report() if self.pipeline.file else None,
             latencies=self.latencies.by_name,
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            pace=Pace(self.plan.rate, self.held_s, self.not_started))
+            pace=Pace(self.plan.speed > 0, self.plan.rate, self.held_s, self.not_started))
 
 
 def _timeout_configured() -> bool:
@@ -228,14 +236,15 @@ def _timeout_configured() -> bool:
                                             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"))
 
 
-def run_load(config: RunConfig) -> int:
+def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
     plan = config.load
     assert plan is not None
     try:
         output = open_output(config.output)
     except OutputError as exc:
         return input_error(str(exc))
-    stop = StopFlag(grace_s=GRACE_S)
+    stop = stop or StopFlag()
+    stop.grace_s = GRACE_S
     with guarded_std_streams(), stop_on_signals(stop):
         out, err = consoles()
         run = LoadRun(plan, config, output, stop)

@@ -27,11 +27,12 @@ from .common import (
     all_delivered,
     final_status,
     finish_export,
+    guarded_std_streams,
     input_error,
     open_output,
     print_export,
 )
-from .signals import guarded_std_streams, stop_on_signals
+from .signals import stop_on_signals
 
 
 def make_clock(speed: float, stop: StopFlag | None = None) -> Clock:
@@ -63,12 +64,13 @@ def _trace_spans(captured: InMemorySpanExporter,
     return own, linked
 
 
-def run_single(config: RunConfig) -> int:
+def run_single(config: RunConfig, stop: StopFlag | None = None) -> int:
     try:
         output = open_output(config.output)
     except OutputError as exc:
         return input_error(str(exc))
-    stop = StopFlag(grace_s=0.0)  # Ctrl-C: the order in flight stops at once
+    stop = stop or StopFlag()
+    stop.grace_s = 0.0  # Ctrl-C: the order in flight stops at once
     with guarded_std_streams(), stop_on_signals(stop):
         out, err = consoles()
         # With --log-format json, stdout carries only the JSON log lines (pipe them to a log

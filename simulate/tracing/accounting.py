@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from .delivery import Attempt, Delivery
 
+ABANDONED = Attempt(Delivery.UNCONFIRMED, "the flush was abandoned (Ctrl-C twice)",
+                    "spans in flight may have arrived; queued ones were never sent.")
+
 
 class Accounts:
     def __init__(self) -> None:
@@ -55,6 +58,8 @@ class Accounts:
         with self._lock:
             self.abandoned += queued
             self.unconfirmed += in_flight
+            if queued or in_flight:
+                self.first_problem = self.first_problem or ABANDONED
 
 
 @dataclass(frozen=True)

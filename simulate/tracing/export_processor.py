@@ -37,7 +37,7 @@ class Policy:
 
 
 SINGLE = Policy()
-LOAD = Policy(schedule_delay_s=0.2, retries=2, threshold=3)
+LOAD = Policy(schedule_delay_s=0.2, retries=2, threshold=3, capacity=4096)
 
 
 class Breaker:

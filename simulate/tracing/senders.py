@@ -39,17 +39,22 @@ def _partial(response: ExportTraceServiceResponse) -> Attempt:
 def classify_grpc(code: str, details: str, timeout_ms: float) -> Attempt:
     """The attempt for a gRPC status code name and its details."""
     text = (details or "").lower()
+    # Retry only what says "try again soon" (overload, a connection dropped mid-way). Not a
+    # refused connection (nothing listens: the breaker's probes notice a return) and not a
+    # timeout (the collector may have the batch: sending it again would duplicate it).
     if code == "DEADLINE_EXCEEDED":
         return Attempt(Delivery.UNCONFIRMED, f"DEADLINE_EXCEEDED: no answer within {timeout_ms:g} ms",
-                       SLOW, retryable=True)
+                       SLOW)
     if code == "UNAVAILABLE":
         if "dns" in text or "name resolution" in text or "domain name" in text:
             return Attempt(Delivery.FAILED, "UNAVAILABLE: cannot resolve the host name",
-                           "check the host in the endpoint.", retryable=True)
+                           "check the host in the endpoint.")
         if "ssl" in text or "handshake" in text or "tls" in text:
             return Attempt(Delivery.FAILED, "UNAVAILABLE: TLS handshake failed",
                            "check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")
-        why = "connection refused" if "refused" in text else first_line(details, 60) or "unreachable"
+        if "refused" in text:
+            return Attempt(Delivery.FAILED, "UNAVAILABLE: connection refused", NO_COLLECTOR)
+        why = first_line(details, 60) or "unreachable"
         return Attempt(Delivery.FAILED, f"UNAVAILABLE: {why}", NO_COLLECTOR, retryable=True)
     if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return Attempt(Delivery.FAILED, code, CREDENTIALS)
@@ -170,7 +175,7 @@ class HttpSender:
                 connection.connect()
             except TimeoutError:
                 return Attempt(Delivery.FAILED, "no connection within the export timeout",
-                               NO_COLLECTOR, retryable=True)
+                               NO_COLLECTOR)
             connection.request("POST", self._endpoint.path, body, self._headers)
             response = connection.getresponse()
             data = response.read()
@@ -183,13 +188,12 @@ class HttpSender:
                 return _partial(parsed)
             return classify_http(response.status, self._endpoint.path)
         except TimeoutError:
-            return Attempt(Delivery.UNCONFIRMED, f"no answer within {self._timeout_ms:g} ms", SLOW,
-                           retryable=True)
+            return Attempt(Delivery.UNCONFIRMED, f"no answer within {self._timeout_ms:g} ms", SLOW)
         except ConnectionRefusedError:
-            return Attempt(Delivery.FAILED, "connection refused", NO_COLLECTOR, retryable=True)
+            return Attempt(Delivery.FAILED, "connection refused", NO_COLLECTOR)
         except socket.gaierror:
             return Attempt(Delivery.FAILED, f"cannot resolve {self._endpoint.host!r}",
-                           "check the host in the endpoint.", retryable=True)
+                           "check the host in the endpoint.")
         except ssl.SSLError as exc:
             return Attempt(Delivery.FAILED, f"TLS failed: {exc.reason or type(exc).__name__}",
                            "check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")

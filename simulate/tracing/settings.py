@@ -188,14 +188,15 @@ def _timeout_ms(env: Mapping[str, str]) -> float:
 
 def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
     """``--exporter`` or OTEL_TRACES_EXPORTER (a list, as the spec allows: console,otlp)."""
+    source = "--exporter" if flag else "OTEL_TRACES_EXPORTER"
     raw = flag or env.get("OTEL_TRACES_EXPORTER", "").strip() or "otlp"
     names = [n.strip().lower() for n in raw.split(",") if n.strip()]
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown or not names:
-        raise SettingsError(f"unknown traces exporter {', '.join(unknown) or raw!r}: choose from "
-                            f"{', '.join(EXPORTERS)} (a comma-separated list is allowed)")
+        raise SettingsError(f"{source}: unknown traces exporter {', '.join(unknown) or raw!r}: "
+                            f"choose from {', '.join(EXPORTERS)} (a comma-separated list is allowed)")
     if "none" in names and len(set(names)) > 1:
-        raise SettingsError(f"OTEL_TRACES_EXPORTER={raw!r}: 'none' cannot be combined")
+        raise SettingsError(f"{source}={raw!r}: 'none' cannot be combined with an exporter")
     return tuple(dict.fromkeys(n for n in names if n != "none"))
 
 
