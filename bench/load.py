@@ -15,7 +15,7 @@ Before ``--workers`` exists, ours with P processes is P ``main.py`` started at o
 disjoint seeds; ``--ours-workers`` runs one ``main.py --workers P`` instead.
 
 Usage: python bench/load.py [--quick] [--orders N] [--rounds R] [--processes P] [--ours-workers]
-       (--quick: 4,000 orders per process, 2 rounds, real time 5 s: about two minutes)
+       (--quick: 8,000 orders per process, 2 rounds, real time 5 s: about two minutes)
 """
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def measure(receiver: OtlpReceiver, side: str, processes: int, orders: int, roun
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about two minutes")
-    parser.add_argument("--orders", type=int, help="orders per process (default 20,000; --quick 4,000)")
+    parser.add_argument("--orders", type=int, help="orders per process (default 20,000; --quick 8,000)")
     parser.add_argument("--rounds", type=int, help="alternations of ours and the ceiling (default 3; "
                                                    "--quick 2)")
     parser.add_argument("--processes", type=int, default=2, help="the parallel case (default 2)")
@@ -102,7 +102,7 @@ def main() -> None:
                         help="ours in parallel as one main.py --workers P, not P processes")
     parser.add_argument("--no-real-time", action="store_true", help="skip the real-time run")
     args = parser.parse_args()
-    orders = args.orders or (4_000 if args.quick else 20_000)
+    orders = args.orders or (8_000 if args.quick else 20_000)
     rounds = args.rounds or (2 if args.quick else 3)
 
     with OtlpReceiver(keep=False, workers=8) as receiver:
