@@ -1,115 +1,153 @@
-"""Load-mode benchmark (prints numbers; not a test).
+"""Load-mode benchmark: ours against the plain-SDK ceiling, in one run (prints numbers; not a test).
 
-Starts a local OTLP/gRPC receiver in this process, then in separate processes:
-  1. ``main.py --orders N --speed 0`` for N in 1k, 10k, 100k: orders/s, spans/s,
-     spans received vs created, peak RSS;
-  2. the ceiling: the raw SDK creating the same number of equivalent spans (trees
-     of 11 spans with similar attributes and explicit timestamps) through the same
-     processor and exporter with no simulation around it; and the ratio;
-  3. real time: ``--concurrency 16 --duration 10``: orders/s (ideal 16/0.25 s = 64).
+Starts one OTLP/gRPC receiver in this process, then, alternately and against that same
+receiver, in separate processes:
+  - ours: ``main.py --orders N --speed 0 --json`` (successful orders: the ceiling's trace);
+  - the ceiling: ``bench/ceiling.py --orders N``, the same 11 spans per order made with the
+    plain SDK, the same resources, W3C propagation and exporter settings (tests/test_ceiling.py
+    checks the two traces match key for key);
+each with 1 process and with P processes at once (default 2, one per core here).  For each:
+spans/s (created / generation wall time, the load summary's measure; with P processes the
+sum of the P rates), spans received == created, peak RSS; then the ratio ours/ceiling, and
+the median over the rounds.  Last, real time: ``--concurrency 16`` (ideal 16/0.25 s = 64/s).
 
-Usage: python bench/load.py [--quick]   (--quick: 1k and 10k, real time 5 s)
+Before ``--workers`` exists, ours with P processes is P ``main.py`` started at once with
+disjoint seeds; ``--ours-workers`` runs one ``main.py --workers P`` instead.
+
+Usage: python bench/load.py [--quick] [--orders N] [--rounds R] [--processes P] [--ours-workers]
+       (--quick: 8,000 orders per process, 2 rounds, real time 5 s: about two minutes)
 """
 from __future__ import annotations
 
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def run_main(endpoint: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "main.py", "--json", "--endpoint", endpoint, *args],
-                            cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+from simulate.receiver import OtlpReceiver  # noqa: E402
 
 
-def ceiling(orders: int, endpoint: str) -> dict:
-    """Child process: the raw SDK, same processor and exporter, no simulation."""
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import SpanKind, set_span_in_context
+@dataclass
+class Result:
+    side: str
+    processes: int
+    spans_per_s: float
+    created: int
+    received: int
+    peak_rss_mb: float
 
-    from simulate.tracing.export_processor import LOAD
-    from simulate.tracing.pipeline import ExportPipeline
-    from simulate.tracing.providers import Telemetry  # noqa: F401 (same imports as a real run)
-    from simulate.tracing.settings import resolve
+    @property
+    def lost(self) -> int:
+        return self.created - self.received
 
-    settings = resolve(endpoint=endpoint, env={})
-    from dataclasses import replace
-    pipeline = ExportPipeline(replace(settings, timeout_ms=10_000), LOAD)
-    providers = [TracerProvider(resource=Resource.create({"service.name": f"svc-{i}"}),
-                                shutdown_on_exit=False) for i in range(5)]
-    for p in providers:
-        for processor in pipeline.processors:
-            p.add_span_processor(processor)
-    tracers = [p.get_tracer("ceiling") for p in providers]
-    attrs = {"http.request.method": "POST", "url.path": "/api/orders", "order.id": "order-1",
-             "user.id": "user-42", "db.system.name": "sqlite", "payment.amount": 99.99}
-    started = time.monotonic()
-    t = time.time_ns()
-    for _ in range(orders):
-        root = tracers[0].start_span("POST /api/orders", kind=SpanKind.SERVER, attributes=attrs,
-                                     start_time=t)
-        ctx = set_span_in_context(root)
-        for j in range(10):
-            child = tracers[1 + j % 4].start_span(f"step-{j}", context=ctx, kind=SpanKind.INTERNAL,
-                                                  attributes=attrs, start_time=t + j)
-            child.end(end_time=t + j + 1000)
-        root.end(end_time=t + 250_000_000)
-        t += 1_000_000
-    for processor in pipeline.processors:
-        processor.shutdown()
-    wall = time.monotonic() - started
-    report = pipeline.report()
-    return {"spans": report.ended, "exported": report.exported, "wall_s": wall,
-            "spans_per_s": report.ended / wall}
+
+def ours_command(endpoint: str, orders: int, seed: int, workers: int | None = None) -> list[str]:
+    command = [sys.executable, "main.py", "--json", "--endpoint", endpoint, "--orders", str(orders),
+               "--speed", "0", "--seed", str(seed)]
+    return command + (["--workers", str(workers)] if workers else [])
+
+
+def ceiling_command(endpoint: str, orders: int) -> list[str]:
+    return [sys.executable, str(ROOT / "bench" / "ceiling.py"), "--orders", str(orders),
+            "--endpoint", endpoint]
+
+
+def run_together(commands: list[list[str]]) -> list[dict]:
+    """Start every command at once; their JSON outputs."""
+    procs = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for c in commands]
+    outputs = []
+    for proc, command in zip(procs, commands):
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command[1:3])} failed ({proc.returncode}):\n{err}")
+        outputs.append(json.loads(out))
+    return outputs
+
+
+def measure(receiver: OtlpReceiver, side: str, processes: int, orders: int, round_no: int,
+            ours_workers: bool) -> Result:
+    before = receiver.span_count
+    if side == "ceiling":
+        datas = run_together([ceiling_command(receiver.endpoint, orders)] * processes)
+        created = sum(d["spans"] for d in datas)
+    elif ours_workers and processes > 1:
+        datas = run_together([ours_command(receiver.endpoint, orders * processes, round_no,
+                                           workers=processes)])
+        created = datas[0]["spans"]["created"]
+    else:
+        datas = run_together([ours_command(receiver.endpoint, orders, 1000 * round_no + i)
+                              for i in range(processes)])  # disjoint seeds
+        created = sum(d["spans"]["created"] for d in datas)
+    receiver.wait_for_spans(before + created, timeout_s=60)
+    return Result(side, processes, sum(d["spans_per_s"] for d in datas), created,
+                  receiver.span_count - before, max(d["peak_rss_mb"] for d in datas))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--ceiling-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="about two minutes")
+    parser.add_argument("--orders", type=int, help="orders per process (default 20,000; --quick 8,000)")
+    parser.add_argument("--rounds", type=int, help="alternations of ours and the ceiling (default 3; "
+                                                   "--quick 2)")
+    parser.add_argument("--processes", type=int, default=2, help="the parallel case (default 2)")
+    parser.add_argument("--ours-workers", action="store_true",
+                        help="ours in parallel as one main.py --workers P, not P processes")
+    parser.add_argument("--no-real-time", action="store_true", help="skip the real-time run")
     args = parser.parse_args()
-    if args.ceiling_child:
-        print(json.dumps(ceiling(int(args.ceiling_child[0]), args.ceiling_child[1])))
-        return
+    orders = args.orders or (8_000 if args.quick else 20_000)
+    rounds = args.rounds or (2 if args.quick else 3)
 
-    from simulate.receiver import OtlpReceiver
-    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     with OtlpReceiver(keep=False, workers=8) as receiver:
-        print(f"{'orders':>8} {'orders/s':>9} {'spans/s':>9} {'created':>9} {'received':>9} "
-              f"{'lost':>5} {'RSS MB':>7} {'ceiling spans/s':>16} {'ratio':>6}")
-        for n in sizes:
-            before = receiver.span_count
-            data = run_main(receiver.endpoint, "--orders", str(n), "--speed", "0",
-                            "--failure-rate", "inventory=0.05,payment=0.1", "--seed", "1")
-            created = data["spans"]["created"]
-            receiver.wait_for_spans(before + created, timeout_s=30)
-            received = receiver.span_count - before
-            ceiling_run = subprocess.run(
-                [sys.executable, __file__, "--ceiling-child", str(created // 11), receiver.endpoint],
-                capture_output=True, text=True, check=True)
-            ceil = json.loads(ceiling_run.stdout)
-            print(f"{n:>8,} {data['orders_per_s']:>9,.0f} {data['spans_per_s']:>9,.0f} "
-                  f"{created:>9,} {received:>9,} {created - received:>5} {data['peak_rss_mb']:>7.0f} "
-                  f"{ceil['spans_per_s']:>16,.0f} {data['spans_per_s'] / ceil['spans_per_s']:>6.0%}",
-                  flush=True)
-        seconds = 5 if args.quick else 10
-        data = run_main(receiver.endpoint, "--concurrency", "16", "--duration", str(seconds),
-                        "--speed", "1")
-        ideal = 16 / 0.25
-        steady = data["orders"]["total"] / seconds
-        print(f"\nreal time, --concurrency 16 for {seconds} s: {data['orders']['total']} orders, "
-              f"{steady:.1f} orders/s per simulated second (ideal {ideal:.0f}: "
-              f"{steady / ideal:.0%}), root p50 {data['latency_ms']['POST /api/orders']['p50']:.1f} ms")
-    print(f"(bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+        print(f"{orders:,} successful orders per process ({orders * 11:,} spans), {rounds} rounds, "
+              f"ours and the ceiling alternately, one OTLP/gRPC receiver at {receiver.endpoint}")
+        print(f"{'round':>5} {'procs':>5} {'side':<8} {'spans/s':>9} {'created':>9} {'received':>9} "
+              f"{'lost':>5} {'RSS MB':>7}")
+        results: list[tuple[int, Result]] = []
+        for r in range(rounds):
+            for processes in (1, args.processes):
+                # Alternate who goes first, so neither always gets the cooler machine.
+                sides = ("ours", "ceiling") if (r + processes) % 2 else ("ceiling", "ours")
+                for side in sides:
+                    res = measure(receiver, side, processes, orders, r + 1, args.ours_workers)
+                    results.append((r, res))
+                    print(f"{r + 1:>5} {processes:>5} {side:<8} {res.spans_per_s:>9,.0f} "
+                          f"{res.created:>9,} {res.received:>9,} {res.lost:>5} "
+                          f"{res.peak_rss_mb:>7.0f}", flush=True)
+
+        print("\nmedian over the rounds (spans/s; ratio per round, then its median)")
+        for processes in (1, args.processes):
+            mine = [res for _, res in results if res.processes == processes]
+            ours = [res.spans_per_s for res in mine if res.side == "ours"]
+            ceil = [res.spans_per_s for res in mine if res.side == "ceiling"]
+            ratios = [o / c for o, c in zip(ours, ceil)]
+            lost = sum(res.lost for res in mine)
+            how = (f"--workers {processes}" if args.ours_workers and processes > 1
+                   else f"{processes} process{'es' if processes > 1 else ''}")
+            print(f"  {how:<12} ours {statistics.median(ours):>8,.0f}  ceiling "
+                  f"{statistics.median(ceil):>8,.0f}  ratio {statistics.median(ratios):.0%} "
+                  f"({', '.join(f'{x:.0%}' for x in ratios)})  lost {lost}")
+
+        if not args.no_real_time:
+            seconds = 5 if args.quick else 10
+            result = subprocess.run([sys.executable, "main.py", "--json", "--endpoint", receiver.endpoint,
+                                     "--concurrency", "16", "--duration", str(seconds), "--speed", "1"],
+                                    cwd=ROOT, capture_output=True, text=True, check=True)
+            data = json.loads(result.stdout)
+            ideal = 16 / 0.25
+            steady = data["orders"]["total"] / seconds
+            print(f"\nreal time, --concurrency 16 for {seconds} s: {data['orders']['total']} orders, "
+                  f"{steady:.1f} orders/s per simulated second (ideal {ideal:.0f}: {steady / ideal:.0%}), "
+                  f"root p50 {data['latency_ms']['POST /api/orders']['p50']:.1f} ms")
+    print(f"(bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+          "the receiver included)")
 
 
 if __name__ == "__main__":
