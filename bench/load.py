@@ -37,8 +37,8 @@ def ceiling(orders: int, endpoint: str) -> dict:
     from opentelemetry.trace import SpanKind, set_span_in_context
 
     from simulate.tracing.pipeline import ExportPipeline
-    from simulate.tracing.settings import resolve
     from simulate.tracing.providers import Telemetry  # noqa: F401 (same imports as a real run)
+    from simulate.tracing.settings import resolve
 
     settings = resolve(endpoint=endpoint, env={})
     from dataclasses import replace
