@@ -50,6 +50,7 @@ examples:
   python main.py --orders 10000 --concurrency 32 --failure-rate inventory=0.05,payment=0.1
   python main.py --duration 60 --rate 200
   python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
+  python main.py --fail payment --html trace.html   the trace page: click a span for its details
 """
 
 
@@ -100,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE",
                         help="also write the spans to FILE as OTLP/JSON lines (the collector's "
                              "file-exporter format; replayable with its otlpjsonfile receiver)")
+    export.add_argument("--html", metavar="FILE",
+                        help="write the trace page to FILE: one self-contained HTML file (no network), "
+                             "every span's attributes, events, links and resource, the log and the "
+                             "analysis; with load mode, the summary, histograms and sample traces")
+    export.add_argument("--open", action="store_true",
+                        help="open the trace page in the browser (without --html: a temporary file)")
     export.add_argument("--log-format", choices=("emoji", "json"), default="emoji",
                         help="emoji: the seed's log (default); json: one JSON object per line "
                              "with timestamp, severity, service, body, trace_id and span_id")
@@ -169,7 +176,8 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     return RunConfig(export=settings, sampler=sampler, scenario=args.fail or "none",
                      speed=args.speed, view=not args.no_view, json=args.json,
                      optimizations=optimizations, compare=args.compare, output=args.output,
-                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan)
+                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
+                     html=args.html, open_page=args.open)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,12 +32,14 @@ from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
+from ..tracing.samples import TraceSamples
 from ..world.clock import RealClock, VirtualClock
 from ..world.profile import Step, profile_for
 from ..world.scenarios import SCENARIOS, default_order
 from ..world.services.base import Runtime
 from ..world.system import build_system, place_order
 from .common import OutputError, input_error, open_output
+from .pages import PageFile, load_page
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
 LOAD_TIMEOUT_MS = 10_000  # a loaded collector may be slow: the spec's default, not 1 s
@@ -85,6 +87,10 @@ class LoadRun:
         extra: list[SpanProcessor] = [self.latencies]
         if output is not None:
             extra.append(OtlpJsonFileProcessor(output))
+        # --html: a few whole traces for the page, in bounded memory
+        self.samples = TraceSamples() if config.html or config.open_page else None
+        if self.samples:
+            extra.append(self.samples)
         self.pipeline = ExportPipeline(settings, extra_processors=tuple(extra), backpressure=True)
         self.telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0)
@@ -210,6 +216,7 @@ def run_load(config: RunConfig) -> int:
     assert plan is not None
     try:
         output = open_output(config.output)
+        page_file = PageFile.for_run(config)
     except OutputError as exc:
         return input_error(str(exc))
     out = Console(highlight=False)
@@ -233,4 +240,7 @@ def run_load(config: RunConfig) -> int:
                           latencies=run.latencies.by_name,
                           peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print_summary(summary, out, err, as_json=config.json)
+    if page_file and run.samples:
+        load_page(page_file, config, summary.to_dict(), run.latencies.by_name, run.samples,
+                  err if config.json else out)
     return 130 if interrupted else 0

@@ -25,6 +25,7 @@ from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.system import OrderOutcome, build_system, place_order
 from .common import OutputError, input_error, open_output
+from .pages import PageFile, SinglePage
 
 
 def make_clock(speed: float) -> Clock:
@@ -59,6 +60,7 @@ def _trace_spans(captured: InMemorySpanExporter,
 def run_single(config: RunConfig) -> int:
     try:
         output = open_output(config.output)
+        page_file = PageFile.for_run(config)
     except OutputError as exc:
         return input_error(str(exc))
     err = Console(stderr=True, highlight=False)
@@ -70,16 +72,18 @@ def run_single(config: RunConfig) -> int:
     if output is not None:
         extra.append(OtlpJsonFileProcessor(output))
     pipeline = ExportPipeline(config.export, extra_processors=tuple(extra))
+    page = SinglePage(page_file, config) if page_file else None
     with pipeline.capturing_sdk_logs():
-        return _run(config, pipeline, captured, out, err)
+        return _run(config, pipeline, captured, out, err, page)
 
 
 def _run(config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExporter,
-         out: Console, err: Console) -> int:
+         out: Console, err: Console, page: SinglePage | None = None) -> int:
     telemetry = Telemetry(pipeline.processors, sampler=config.sampler)
     quiet = config.json
     log: LogSink | None = JsonLog() if config.log_format == "json" else (
         None if quiet else ConsoleLog(out))
+    log = page.tee(log) if page else log
     clock = make_clock(config.speed)
     plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
     reports: list[Analysis] = []
@@ -99,6 +103,8 @@ def _run(config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExpo
             trace_ids.append(outcome.trace_id)
             report = analyse(spans, outcome.trace_id)
             reports.append(report)
+            if page:
+                page.add(spans, linked, plan)
             if not quiet and not config.compare and config.view:
                 render(spans, out, report)
                 render_linked(linked, spans, out)
@@ -121,6 +127,8 @@ def _run(config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExpo
             out.print(f"🔗 Jaeger: {config.jaeger_url}/trace/{trace_id}")
     if config.output and not quiet:
         out.print(f"💾 Spans written to {config.output} (OTLP/JSON lines)", style="dim")
+    if page:
+        page.finish(reports, err if quiet else out)
     return code
 
 
