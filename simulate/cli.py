@@ -51,6 +51,7 @@ examples:
   python main.py --duration 60 --rate 200
   python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
   python main.py --fail payment --html trace.html   the trace page: click a span for its details
+  python main.py show spans.jsonl         the trace page of any OTLP/JSON lines file (show --help)
 """
 
 
@@ -180,7 +181,25 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
                      html=args.html, open_page=args.open)
 
 
+def build_show_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py show", description=(
+        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what --output "
+        "writes, or the OpenTelemetry Collector's file exporter (one export request per line, "
+        "or one pretty-printed document; hex or base64 ids)."))
+    parser.add_argument("file", metavar="FILE", help="the OTLP/JSON trace file")
+    parser.add_argument("--html", metavar="OUT",
+                        help="write the page to OUT (default: a temporary file, opened)")
+    parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
+                        help="open the page in the browser (default: only without --html)")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["show"]:
+        show = build_show_parser().parse_args(argv[1:])
+        from .runs.show import run_show
+        return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
     parser = build_parser()
     config = config_from_args(parser, parser.parse_args(argv))
     # Before gRPC is imported: its C core would print its own errors, which the run

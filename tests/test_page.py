@@ -202,6 +202,44 @@ def test_load_run_summary_histograms_and_sample_traces(browser, page):
     clean(browser, "load")
 
 
+def test_show_draws_a_file_with_the_same_tree_as_the_run(browser, page, tmp_path):
+    spans = tmp_path / "spans.jsonl"
+    run_path, _ = page("payment", "--output", str(spans))
+    show(browser, run_path)
+    from_run = tree(browser)
+    result = run_main("show", str(spans), "--html", str(tmp_path / "show.html"), "--no-open")
+    assert result.returncode == 0 and "🌐 Trace page:" in result.stdout
+    show(browser, tmp_path / "show.html")
+    assert tree(browser) == from_run
+    clean(browser, "show")
+
+
+def test_span_data_is_text_never_markup(browser, tmp_path):
+    hostile = "<script>window.pwned=1</script>"
+    attribute = '<img src=x onerror="window.pwned=2">'
+    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331",
+            "name": hostile, "kind": 2, "startTimeUnixNano": "1700000000000000000",
+            "endTimeUnixNano": "1700000000050000000",
+            "attributes": [{"key": "note", "value": {"stringValue": attribute}}],
+            "status": {"code": 2, "message": "</script><!-- <script>window.pwned=3</script>"}}
+    request = {"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "<b>svc</b>"}}]},
+        "scopeSpans": [{"scope": {"name": "x"}, "spans": [span]}]}]}
+    source = tmp_path / "hostile.jsonl"
+    source.write_text(json.dumps(request) + "\n")
+    result = run_main("show", str(source), "--html", str(tmp_path / "hostile.html"))
+    assert result.returncode == 0, result.stderr
+    show(browser, tmp_path / "hostile.html")
+    [only] = rows(browser)
+    assert only.find_element(By.CSS_SELECTOR, ".name").text == hostile
+    only.click()
+    text = details(browser)
+    assert attribute in text and "<b>svc</b>" in text and "</script><!--" in text
+    assert browser.execute_script("return window.pwned === undefined")
+    assert not browser.find_elements(By.CSS_SELECTOR, "img, b, .details script")
+    clean(browser, "hostile")
+
+
 def test_readable_in_a_narrow_window(browser, page):
     path, _ = page("payment")
     viewport(browser, 400, 800)
