@@ -204,13 +204,18 @@ def test_load_run_summary_histograms_and_sample_traces(browser, page):
 
 def test_show_draws_a_file_with_the_same_tree_as_the_run(browser, page, tmp_path):
     spans = tmp_path / "spans.jsonl"
-    run_path, _ = page("payment", "--output", str(spans))
-    show(browser, run_path)
+    show(browser, page("order", "--output", str(spans)))
     from_run = tree(browser)
     result = run_main("show", str(spans), "--html", str(tmp_path / "show.html"), "--no-open")
     assert result.returncode == 0 and "🌐 Trace page:" in result.stdout
     show(browser, tmp_path / "show.html")
     assert tree(browser) == from_run
+    # two traces in the file (the order and the email worker's): a list to choose from
+    views = browser.find_elements(By.CSS_SELECTOR, ".views .view")
+    assert [v.find_element(By.CSS_SELECTOR, ".view-title").text.rsplit(" ", 2)[0] for v in views] == [
+        "POST /api/orders (api-gateway)", "process order-notifications (notification-service)"]
+    views[1].click()
+    assert [name for name, _ in tree(browser)] == ["process order-notifications"]
     clean(browser, "show")
 
 

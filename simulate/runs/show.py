@@ -30,7 +30,8 @@ def _label(spans: list[SpanRecord]) -> tuple[str, str]:
     root = next((s for s in spans if s.parent_id not in {x.span_id for x in spans}), spans[0])
     duration = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
     errors = sum(s.error for s in spans)
-    note = f"{len(spans)} spans, trace {spans[0].trace_id:032x}" + (
+    count = f"{len(spans)} span" + ("s" if len(spans) != 1 else "")
+    note = f"{count}, trace {spans[0].trace_id:032x}" + (
         f", {errors} failed" if errors else "")
     return f"{root.name} ({root.service}) {duration:.0f} ms", note
 
