@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -52,6 +53,8 @@ examples:
   python main.py --orders 10000 --concurrency 32 --failure-rate inventory=0.05,payment=0.1
   python main.py --duration 60 --rate 200
   python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
+  python main.py --fail payment --html trace.html   the trace page: click a span for its details
+  python main.py show spans.jsonl         the trace page of any OTLP/JSON lines file (show --help)
 """
 
 
@@ -102,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE",
                         help="also write the spans to FILE as OTLP/JSON lines (the collector's "
                              "file-exporter format; replayable with its otlpjsonfile receiver)")
+    export.add_argument("--html", metavar="FILE",
+                        help="write the trace page to FILE: one self-contained HTML file (no network), "
+                             "every span's attributes, events, links and resource, the log and the "
+                             "analysis; with load mode, the summary, histograms and sample traces")
+    export.add_argument("--open", action="store_true",
+                        help="open the trace page in the browser (without --html: a temporary file)")
     export.add_argument("--log-format", choices=("emoji", "json"), default="emoji",
                         help="emoji: the seed's log (default); json: one JSON object per line "
                              "with timestamp, severity, service, body, trace_id and span_id")
@@ -173,11 +182,30 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     return RunConfig(export=settings, sampler=sampler, scenario=args.fail or "none",
                      speed=args.speed, view=not args.no_view, json=args.json,
                      optimizations=optimizations, compare=args.compare, output=args.output,
-                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan)
+                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
+                     html=args.html, open_page=args.open)
+
+
+def build_show_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py show", description=(
+        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what --output "
+        "writes, or the OpenTelemetry Collector's file exporter (one export request per line, "
+        "or one pretty-printed document; hex or base64 ids)."))
+    parser.add_argument("file", metavar="FILE", help="the OTLP/JSON trace file")
+    parser.add_argument("--html", metavar="OUT",
+                        help="write the page to OUT (default: a temporary file, opened)")
+    parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
+                        help="open the page in the browser (default: only without --html)")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
     """``stop``: the flag the entry point's signal handlers set since start-up."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["show"]:
+        show = build_show_parser().parse_args(argv[1:])
+        from .runs.show import run_show
+        return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
     parser = build_parser()
     config = config_from_args(parser, parser.parse_args(argv))
     if stop is not None and stop.requested:

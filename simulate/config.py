@@ -47,6 +47,8 @@ class RunConfig:
     optimizations: frozenset[str] = frozenset()
     compare: bool = False
     output: str | None = None  # --output FILE: OTLP/JSON lines
+    html: str | None = None  # --html FILE: the trace page
+    open_page: bool = False  # --open: show the page in the browser (a temporary file without --html)
     log_format: str = "emoji"
     jaeger_url: str = DEFAULT_JAEGER_URL
     load: LoadPlan | None = None  # None: a single run

@@ -123,3 +123,31 @@ class Running:
         for reader in self._readers:
             reader.join(5)
         return status
+
+
+def viewport(driver, width: int, height: int) -> None:
+    """The page area (what a screenshot holds) at exactly this size; a window alone cannot
+    be narrower than 500 px."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """Headless Debian Chromium driven by Selenium, one per test module (starting one costs
+    ~1 s).  No skip when it is missing: CI installs it (.ci/run), so a missing browser fails."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(arg)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_window_size(1280, 900)
+    viewport(driver, 1280, 800)
+    yield driver
+    driver.quit()

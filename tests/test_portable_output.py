@@ -33,10 +33,10 @@ def test_output_file_round_trips_through_the_protobuf_types(tmp_path):
     # round trip: re-encoding the parsed message gives the same JSON
     from google.protobuf import json_format
 
-    from simulate.tracing.otlp_file import _ids
+    from simulate.tracing.otlp_file import map_ids
     again = json_format.MessageToDict(requests[0], use_integers_for_enums=True)
     import base64
-    _ids(again, lambda b64: base64.b64decode(b64).hex())
+    map_ids(again, lambda b64: base64.b64decode(b64).hex())
     assert again == raw
 
 

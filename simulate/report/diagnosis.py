@@ -23,8 +23,8 @@ def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str
     path = [s.name for s in report.spans if s.error]
     if jaeger_trace_url is None:
         lines.append(f"   The red spans are {', '.join(path)}; {span} holds the status message, "
-                     f"error.type and the exception event (--exporter console prints them; so "
-                     f"does Jaeger once a collector receives the trace).")
+                     f"error.type and the exception event: add --html trace.html to click through "
+                     f"them in your browser (or send the trace to a collector and use Jaeger).")
         return lines
     lines.append(f"   In Jaeger: open {jaeger_trace_url}; the red spans are {', '.join(path)}. "
                  f"Click {span}: its tags show error=true, error.type and the status message; its "

@@ -1,5 +1,5 @@
 """The log sinks: the seed's emoji log (rich; plain text when not a terminal), JSON lines
-that join traces in any backend, and an in-memory sink for tests.
+that join traces in any backend, an in-memory sink (tests, the trace page) and a tee.
 
 ``detail`` lines are work the seed's log does not show (the email worker): the
 emoji log leaves them out so it stays line for line the seed's; JSON keeps them.
@@ -15,7 +15,7 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from ..world.log import LogLine
+from ..world.log import LogLine, LogSink
 
 _STYLES = {"❌": "bold red", "✅": "bold green", "✓": "green", "→": "cyan"}
 
@@ -49,6 +49,17 @@ class MemoryLog:
     def lines(self) -> list[str]:
         """What the emoji log shows (detail lines left out)."""
         return [r.text for r in self.records if not r.detail]
+
+
+class TeeLog:
+    """Writes each line to every sink: the console and the trace page both get the log."""
+
+    def __init__(self, *sinks: LogSink | None):
+        self._sinks = [sink for sink in sinks if sink is not None]
+
+    def write(self, line: LogLine) -> None:
+        for sink in self._sinks:
+            sink.write(line)
 
 
 class JsonLog:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from opentelemetry.sdk.trace import SpanProcessor
+
 from ..config import LoadPlan, RunConfig
 from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
 from ..report.terminal import consoles
@@ -32,6 +34,7 @@ from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
+from ..tracing.samples import TraceSamples
 from ..world.clock import RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.latency import JitterLatency
 from ..world.profile import profile_for
@@ -47,6 +50,7 @@ from .common import (
     input_error,
     open_output,
 )
+from .pages import PageFile, load_page
 from .signals import stop_on_signals
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
@@ -83,8 +87,10 @@ class LoadRun:
         timeout = config.export.timeout_ms if _timeout_configured() else LOAD_TIMEOUT_MS
         self.settings = replace(config.export, timeout_ms=timeout)
         self.latencies = SpanLatencies()
-        self.pipeline = ExportPipeline(self.settings, LOAD, extra_processors=[self.latencies],
-                                       file=output)
+        # --html: a few whole traces for the page, in bounded memory
+        self.samples = TraceSamples() if config.html or config.open_page else None
+        extra: list[SpanProcessor] = [self.latencies, *([self.samples] if self.samples else [])]
+        self.pipeline = ExportPipeline(self.settings, LOAD, extra_processors=extra, file=output)
         self.telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0,
                                                                       stop=stop)
@@ -241,6 +247,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
     assert plan is not None
     try:
         output = open_output(config.output)
+        page_file = PageFile.for_run(config)
     except OutputError as exc:
         return input_error(str(exc))
     stop = stop or StopFlag()
@@ -258,7 +265,11 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
                 err.print("interrupted: orders in flight finished, flushing spans", style="yellow")
             budget = run.settings.timeout_ms / 1000 + 0.5 if stop.requested else FINAL_FLUSH_S
             finish_export(run.pipeline, stop, err, budget)
-            print_summary(run.summary(wall_s, stop.requested), out, err, as_json=config.json)
+            summary = run.summary(wall_s, stop.requested)
+            print_summary(summary, out, err, as_json=config.json)
+            if page_file and run.samples:
+                load_page(page_file, config, summary.to_dict(), run.latencies.by_name, run.samples,
+                          err if config.json else out)
             return final_status(stop, all_delivered(run.pipeline))
         finally:
             run.pipeline.shutdown()

@@ -32,6 +32,7 @@ from .common import (
     open_output,
     print_export,
 )
+from .pages import PageFile, SinglePage
 from .signals import stop_on_signals
 
 
@@ -67,6 +68,7 @@ def _trace_spans(captured: InMemorySpanExporter,
 def run_single(config: RunConfig, stop: StopFlag | None = None) -> int:
     try:
         output = open_output(config.output)
+        page_file = PageFile.for_run(config)
     except OutputError as exc:
         return input_error(str(exc))
     stop = stop or StopFlag()
@@ -81,16 +83,17 @@ def run_single(config: RunConfig, stop: StopFlag | None = None) -> int:
         extra: list[SpanProcessor] = [SimpleSpanProcessor(captured)]
         pipeline = ExportPipeline(config.export, extra_processors=extra, file=output)
         try:
-            return SingleRun(config, pipeline, captured, stop, out, err).run()
+            page = SinglePage(page_file, config) if page_file else None
+            return SingleRun(config, pipeline, captured, stop, out, err, page).run()
         finally:
             pipeline.shutdown()
 
 
 class SingleRun:
     def __init__(self, config: RunConfig, pipeline: ExportPipeline, captured: InMemorySpanExporter,
-                 stop: StopFlag, out: Console, err: Console):
+                 stop: StopFlag, out: Console, err: Console, page: SinglePage | None = None):
         self.config, self.pipeline, self.captured, self.stop = config, pipeline, captured, stop
-        self.out, self.err = out, err
+        self.out, self.err, self.page = out, err, page
         self.quiet = config.json
         self.reports: list[Analysis] = []
 
@@ -99,13 +102,14 @@ class SingleRun:
         telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
         log: LogSink | None = JsonLog() if config.log_format == "json" else (
             None if self.quiet else ConsoleLog(out))
+        log = self.page.tee(log) if self.page else log
         clock = make_clock(config.speed, self.stop)
         plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
         try:
             for plan in plans:
                 if config.compare and not self.quiet:
                     out.rule(f"--optimize {','.join(sorted(plan))}" if plan else "baseline", style="dim")
-                self._show(run_order(telemetry, clock, log, config.scenario, plan))
+                self._show(run_order(telemetry, clock, log, config.scenario, plan), plan)
         except RunInterrupted:
             err.print("interrupted: flushing the spans recorded so far", style="yellow")
         finish_export(self.pipeline, self.stop, err, config.export.timeout_ms / 1000 + 0.5)
@@ -116,9 +120,11 @@ class SingleRun:
         if delivered and config.export.exports_otlp and not self.quiet:
             for report in self.reports:
                 out.print(f"🔗 Jaeger: {config.jaeger_url}/trace/{report.trace_id}")
+        if self.page:
+            self.page.finish(self.reports, err if self.quiet else out)
         return final_status(self.stop, delivered)
 
-    def _show(self, outcome: OrderOutcome) -> None:
+    def _show(self, outcome: OrderOutcome, plan: frozenset[str]) -> None:
         """The trace id, the view and the analysis of one order, as soon as it ended."""
         # Export starts now, while the view is drawn: the run ends that much sooner.
         for destination in self.pipeline.destinations:
@@ -133,6 +139,8 @@ class SingleRun:
             return
         report = analyse(spans, outcome.trace_id)
         self.reports.append(report)
+        if self.page:
+            self.page.add(spans, linked, plan)
         if not self.quiet and not self.config.compare and self.config.view:
             render(spans, self.out, report)
             render_linked(linked, spans, self.out)

@@ -42,6 +42,11 @@ class Histogram:
                 return max(self.min_ms, min(self.max_ms, _GROWTH ** (bucket + 0.5) / 1000.0))
         return self.max_ms
 
+    def buckets(self) -> list[tuple[float, float, int]]:
+        """(from ms, to ms, count) for each non-empty bucket, in order: what a chart draws."""
+        return [(_GROWTH ** b / 1000.0, _GROWTH ** (b + 1) / 1000.0, n)
+                for b, n in sorted(self.counts.items())]
+
 
 class SpanLatencies(SpanProcessor):
     """A histogram per span name, fed by every ended span."""

@@ -23,29 +23,29 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 _ID_KEYS = ("traceId", "spanId", "parentSpanId")
 
 
-def _ids(obj: object, convert: Callable[[str], str]) -> None:
+def map_ids(obj: object, convert: Callable[[str], str]) -> None:
     """Apply ``convert`` to every id field, wherever it sits (spans and links)."""
     if isinstance(obj, dict):
         for key, value in obj.items():
             if key in _ID_KEYS and isinstance(value, str):
                 obj[key] = convert(value)
             else:
-                _ids(value, convert)
+                map_ids(value, convert)
     elif isinstance(obj, list):
         for item in obj:
-            _ids(item, convert)
+            map_ids(item, convert)
 
 
 def to_json_line(spans: Sequence[ReadableSpan]) -> str:
     data = json_format.MessageToDict(encode_spans(spans), use_integers_for_enums=True)
-    _ids(data, lambda b64: base64.b64decode(b64).hex())
+    map_ids(data, lambda b64: base64.b64decode(b64).hex())
     return json.dumps(data, separators=(",", ":"))
 
 
 def from_json_line(line: str) -> ExportTraceServiceRequest:
     """The inverse, for tests and replay tools."""
     data = json.loads(line)
-    _ids(data, lambda hex_id: base64.b64encode(bytes.fromhex(hex_id)).decode())
+    map_ids(data, lambda hex_id: base64.b64encode(bytes.fromhex(hex_id)).decode())
     return json_format.ParseDict(data, ExportTraceServiceRequest())
 
 

@@ -1,0 +1,147 @@
+"""The trace page: one self-contained HTML file drawn from SpanRecords, for any browser.
+
+Python gathers the data (the records of each trace, its analysis, the log lines,
+the compare table, a load run's summary and histograms) and embeds it as JSON in
+``<script type="application/json">``; ``page/viewer.js`` draws it with plain DOM
+calls (``textContent``, never ``innerHTML``), so span data is always text.  CSS and
+JavaScript are package files inlined into the page: no CDN, no request of any
+kind (a Content-Security-Policy forbids them), and it works from ``file://``.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+from ..tracing.histogram import Histogram
+from ..world.log import LogLine
+from .analysis import Trace, analyse, critical_path
+from .records import SpanRecord
+
+ASSETS = ("viewer.js", "panels.js")
+
+
+def _hex(value: int | None, width: int) -> str | None:
+    return None if value is None else f"{value:0{width}x}"
+
+
+def _clean(value: Any) -> Any:
+    """JSON holds no NaN or infinity: such attribute values become text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def _pairs(attributes: dict[str, Any]) -> list[list[Any]]:
+    """Key/value pairs in the order they were set: pairs, not an object, because a key may
+    be any string, even ``__proto__``, which a JavaScript object would not keep as data."""
+    return [[k, _clean(v)] for k, v in attributes.items()]
+
+
+def _iso(ns: int) -> str:
+    stamp = datetime.fromtimestamp(ns / 1e9, tz=timezone.utc)
+    return stamp.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class Page:
+    """What one page shows.  ``add_trace`` returns the trace id to put in views."""
+
+    def __init__(self, title: str, subtitle: str = ""):
+        self.title, self.subtitle = title, subtitle
+        self._traces: dict[str, dict[str, Any]] = {}
+        self._resources: dict[str, int] = {}
+        self.views: list[dict[str, Any]] = []
+        self.log: list[dict[str, Any]] = []
+        self.compare: dict[str, Any] | None = None
+        self.load: dict[str, Any] | None = None
+
+    def _resource(self, attributes: dict[str, Any]) -> int:
+        """Resources are shared by many spans: stored once, referenced by index."""
+        key = json.dumps(_pairs(attributes), default=str)
+        return self._resources.setdefault(key, len(self._resources))
+
+    def add_trace(self, spans: Sequence[SpanRecord], title: str = "") -> str:
+        t0 = min(s.start_ns for s in spans)
+        trace_id = _hex(spans[0].trace_id, 32) or ""
+        if trace_id in self._traces:
+            return trace_id
+        tree = Trace(spans)
+        analysis = analyse(spans, trace_id) if tree.roots else None
+
+        def us(ns: int) -> float:
+            return round((ns - t0) / 1000, 3)
+
+        if not title and tree.roots:
+            title = f"{tree.root.name} ({tree.root.service})"
+        self._traces[trace_id] = {
+            "id": trace_id, "title": title,
+            "start": _iso(t0),
+            "analysis": analysis.to_dict() if analysis else None,
+            "critical": [_hex(s.span_id, 16) for s in critical_path(tree)] if tree.roots else [],
+            "spans": [{
+                "id": _hex(s.span_id, 16), "parent": _hex(s.parent_id, 16), "name": s.name,
+                "service": s.service, "kind": s.kind.name, "start": us(s.start_ns),
+                "dur": round((s.end_ns - s.start_ns) / 1000, 3), "status": s.status,
+                "statusMessage": s.status_message, "scope": s.scope, "attrs": _pairs(s.attributes),
+                "res": self._resource(s.resource),
+                "events": [{"name": e.name, "t": us(e.time_ns), "attrs": _pairs(e.attributes)}
+                           for e in s.events],
+                "links": [{"trace": _hex(link.trace_id, 32), "span": _hex(link.span_id, 16),
+                           "attrs": _pairs(link.attributes)} for link in s.links],
+            } for s in tree.spans]}
+        return trace_id
+
+    def trace_title(self, trace_id: str) -> str:
+        return str(self._traces[trace_id]["title"])
+
+    def add_view(self, title: str, trace_ids: Sequence[str], note: str = "") -> None:
+        self.views.append({"title": title, "traces": list(trace_ids), "note": note})
+
+    def add_log(self, lines: Iterable[LogLine], group: str = "") -> None:
+        for line in lines:
+            context = line.span_context
+            self.log.append({"text": line.text, "icon": line.icon, "detail": line.detail,
+                             "group": group,
+                             "trace": _hex(context.trace_id, 32) if context else None,
+                             "span": _hex(context.span_id, 16) if context else None})
+
+    def set_load(self, summary: dict[str, Any], latencies: dict[str, Histogram]) -> None:
+        self.load = {"summary": summary, "histograms": {
+            name: [[round(lo, 4), round(hi, 4), n] for lo, hi, n in h.buckets()]
+            for name, h in latencies.items()}}
+
+    def data(self) -> dict[str, Any]:
+        return {"title": self.title, "subtitle": self.subtitle,
+                "traces": list(self._traces.values()), "views": self.views,
+                "resources": [json.loads(key) for key in self._resources],
+                "log": self.log, "compare": self.compare, "load": self.load}
+
+    def html(self) -> str:
+        return render(self.data(), self.title)
+
+
+def embed_json(data: Any) -> str:
+    """JSON that cannot end its <script> element: ``</script>``, ``<!--`` and the like are
+    written with ``\\u003c`` (the same string to JSON.parse), whatever span data holds."""
+    text = json.dumps(_clean(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath("page", name).read_text(encoding="utf-8")
+
+
+def render(data: dict[str, Any], title: str) -> str:
+    parts = {"title": html.escape(title), "css": _asset("viewer.css"),
+             "js": "\n".join(_asset(name) for name in ASSETS), "data": embed_json(data)}
+    # One pass over the template only: inserted text is never searched for placeholders.
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("page.html"))

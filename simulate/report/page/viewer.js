@@ -1,0 +1,246 @@
+// The trace page, part 1: the data, helpers, and the timeline with span details.
+// Plain DOM: every string from span data goes through textContent (el() below),
+// never innerHTML, so a span named <script> is shown as text.
+
+const DATA = JSON.parse(document.getElementById("trace-data").textContent);
+const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
+                 "#9c755f", "#ff9da7", "#bab0ac", "#86bcb6"];
+const state = { view: 0, open: new Set(), collapsed: new Set(), focus: null };
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "style") node.setAttribute("style", value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function fmtMs(us) {
+  const ms = us / 1000;
+  if (ms >= 1000) return (ms / 1000).toFixed(2) + " s";
+  if (ms >= 10) return ms.toFixed(1) + " ms";
+  if (ms >= 1) return ms.toFixed(2) + " ms";
+  return Math.round(us) + " µs";
+}
+
+function fmtValue(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+// Index: spans by id, children, depth, incoming links; one colour per service.
+const TRACES = new Map();
+const COLOURS = new Map();
+for (const trace of DATA.traces) {
+  trace.byId = new Map(trace.spans.map((s) => [s.id, s]));
+  trace.children = new Map();
+  trace.roots = [];
+  trace.critical = new Set(trace.critical);
+  trace.end = 0;
+  for (const span of trace.spans) {
+    span.trace = trace;
+    span.incoming = [];
+    trace.end = Math.max(trace.end, span.start + span.dur);
+    if (!COLOURS.has(span.service)) COLOURS.set(span.service, PALETTE[COLOURS.size % PALETTE.length]);
+    const parent = span.parent && span.parent !== span.id ? trace.byId.get(span.parent) : null;
+    if (parent) {
+      if (!trace.children.has(parent.id)) trace.children.set(parent.id, []);
+      trace.children.get(parent.id).push(span);
+    } else trace.roots.push(span);
+  }
+  TRACES.set(trace.id, trace);
+}
+function findSpan(traceId, spanId) {
+  const trace = TRACES.get(traceId);
+  return trace ? trace.byId.get(spanId) || null : null;
+}
+for (const trace of DATA.traces) {
+  for (const span of trace.spans) {
+    for (const link of span.links) {
+      const target = findSpan(link.trace, link.span);
+      if (target) target.incoming.push(span);
+    }
+  }
+}
+function depthOf(trace) {
+  let max = 0;
+  const walk = (span, depth, seen) => {
+    if (seen.has(span.id)) return;  // a malformed file may hold a cycle
+    seen.add(span.id);
+    max = Math.max(max, depth);
+    for (const child of trace.children.get(span.id) || []) walk(child, depth + 1, seen);
+  };
+  const seen = new Set();
+  trace.roots.forEach((root) => walk(root, 1, seen));
+  return max;
+}
+const key = (span) => span.trace.id + ":" + span.id;
+
+// ---------------------------------------------------------------- timeline
+function traceHeader(trace) {
+  const services = new Set(trace.spans.map((s) => s.service));
+  const errors = trace.spans.filter((s) => s.status === "ERROR").length;
+  const facts = [["Trace ID", trace.id], ["Start", trace.start], ["Duration", fmtMs(trace.end)],
+                 ["Services", services.size], ["Depth", depthOf(trace)],
+                 ["Spans", trace.spans.length], ["Errors", errors]];
+  return el("div", { class: "trace-head" },
+    el("h2", { text: trace.title || trace.id }),
+    el("dl", { class: "facts" }, facts.map(([k, v]) => el("div", { class: k === "Errors" && errors ? "bad" : null },
+      el("dt", { text: k }), el("dd", { text: String(v) })))));
+}
+
+function axis(total) {
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) =>
+    el("span", { class: "tick", style: "left:" + f * 100 + "%", text: fmtMs(total * f) }));
+  return el("div", { class: "axis", "aria-hidden": "true" },
+    el("div", { class: "label", text: "Service & operation" }), el("div", { class: "lane" }, ticks));
+}
+
+function spanRow(span, depth, total) {
+  const trace = span.trace;
+  const kids = trace.children.get(span.id) || [];
+  const collapsed = state.collapsed.has(key(span));
+  const isOpen = state.open.has(key(span));
+  const error = span.status === "ERROR";
+  const critical = trace.critical.has(span.id);
+  const left = (span.start / total) * 100;
+  const width = Math.max((span.dur / total) * 100, 0.2);
+  const colour = COLOURS.get(span.service);
+  const toggle = kids.length
+    ? el("button", { class: "toggle", tabindex: "-1", "aria-label": (collapsed ? "expand " : "collapse ") + span.name,
+                     onclick: (e) => { e.stopPropagation(); toggleCollapse(span); } }, collapsed ? "▸" : "▾")
+    : el("span", { class: "toggle" });
+  const durText = fmtMs(span.dur);
+  // The duration goes right of the bar, else left of it, else inside it (a bar across the lane).
+  const place = left + width <= 78 ? "after" : left >= 18 ? "before" : "inside";
+  const durStyle = place === "after" ? "left:" + (left + width + 0.5) + "%"
+    : place === "before" ? "right:" + (100 - left + 0.5) + "%" : "right:" + (100 - left - width + 0.5) + "%";
+  const row = el("div", {
+    class: "span-row" + (error ? " error" : "") + (critical ? " critical" : "") + (isOpen ? " open" : ""),
+    role: "treeitem", tabindex: "0", "aria-level": depth + 1, "aria-selected": isOpen ? "true" : "false",
+    "aria-expanded": kids.length ? String(!collapsed) : null, "data-span": span.id, "data-trace": trace.id,
+    title: span.name + " (" + span.service + "): " + durText + (critical ? ", on the critical path" : ""),
+    onclick: () => toggleOpen(span), onkeydown: (e) => rowKey(e, span) },
+    el("div", { class: "label", style: "padding-left:" + (depth * 14 + 4) + "px" },
+      toggle, el("span", { class: "dot", style: "background:" + colour }),
+      error ? el("span", { class: "err-icon", "aria-label": "error", text: "!" }) : null,
+      el("span", { class: "name", text: span.name }),
+      el("span", { class: "kind kind-" + span.kind.toLowerCase(), text: span.kind.toLowerCase() }),
+      el("span", { class: "svc", text: span.service })),
+    el("div", { class: "lane" },
+      el("div", { class: "bar", style: "left:" + left + "%;width:" + width + "%;background:" + colour }),
+      el("span", { class: "dur " + place, style: durStyle, text: durText })));
+  return row;
+}
+
+function traceBlock(trace, total) {
+  const tree = el("div", { class: "timeline", role: "tree", "aria-label": "Spans of trace " + trace.id });
+  tree.append(axis(total));
+  const seen = new Set();
+  const visit = (span, depth) => {
+    if (seen.has(span.id)) return;
+    seen.add(span.id);
+    tree.append(spanRow(span, depth, total));
+    if (state.open.has(key(span))) tree.append(details(span));
+    if (state.collapsed.has(key(span))) return;
+    for (const child of trace.children.get(span.id) || []) visit(child, depth + 1);
+  };
+  trace.roots.forEach((root) => visit(root, 0));
+  const legend = el("p", { class: "legend" }, el("span", { class: "crit-mark" }), " critical path   ",
+    el("span", { class: "err-icon", text: "!" }), " failed (status ERROR)   ",
+    "Tab to a span, Enter opens it, ←/→ fold, ↑/↓ move");
+  return el("section", { class: "trace", "data-trace": trace.id }, traceHeader(trace), tree, legend);
+}
+
+// ---------------------------------------------------------------- details
+function table(pairs, caption) {
+  if (!pairs.length) return el("p", { class: "none", text: "none" });
+  return el("table", { class: "kv" }, caption ? el("caption", { text: caption }) : null,
+    el("tbody", {}, pairs.map(([k, v]) => el("tr", {},
+      el("th", { scope: "row", text: k }),
+      el("td", {}, k === "exception.stacktrace" ? el("pre", { text: fmtValue(v) }) : fmtValue(v))))));
+}
+
+function jumpButton(traceId, spanId, label) {
+  const target = findSpan(traceId, spanId);
+  const text = (target ? target.name + " (" + target.service + ") in " : "") + "trace " + traceId + ", span " + spanId;
+  if (!target) return el("span", { class: "missing", text: text + " (not on this page)" });
+  return el("button", { class: "jump", "data-jump": traceId + ":" + spanId, onclick: () => openSpan(target) },
+    label + " " + text);
+}
+
+function details(span) {
+  const trace = span.trace;
+  const parent = span.parent ? trace.byId.get(span.parent) : null;
+  const status = span.status + (span.statusMessage ? ": " + span.statusMessage : "");
+  const facts = [["Operation", span.name], ["Service", span.service], ["Kind", span.kind],
+                 ["Start", "+" + fmtMs(span.start)], ["Duration", fmtMs(span.dur)], ["Status", status],
+                 ["Span ID", span.id], ["Parent", parent ? parent.name + " (" + span.parent + ")" : span.parent || "none (root)"],
+                 ["Scope", span.scope || "?"]];
+  return el("div", { class: "details" + (span.status === "ERROR" ? " error" : ""), role: "region",
+                     "aria-label": "Details of " + span.name },
+    el("dl", { class: "facts" }, facts.map(([k, v]) =>
+      el("div", { class: k === "Status" && span.status === "ERROR" ? "bad" : null },
+        el("dt", { text: k }), el("dd", { text: v })))),
+    el("h4", { text: "Attributes" }), table(span.attrs),
+    el("h4", { text: "Events (" + span.events.length + ")" }),
+    span.events.length ? span.events.map((e) => el("div", { class: "event" + (e.name === "exception" ? " error" : "") },
+      el("p", { class: "event-name" }, el("strong", { text: e.name }), " at +" + fmtMs(e.t)), table(e.attrs)))
+      : el("p", { class: "none", text: "none" }),
+    el("h4", { text: "Links (" + span.links.length + ")" }),
+    span.links.length ? el("ul", {}, span.links.map((l) => el("li", {}, jumpButton(l.trace, l.span, "→"), table(l.attrs))))
+      : el("p", { class: "none", text: "none" }),
+    span.incoming.length ? [el("h4", { text: "Linked from (" + span.incoming.length + ")" }),
+      el("ul", {}, span.incoming.map((s) => el("li", {}, jumpButton(s.trace.id, s.id, "←"))))] : null,
+    el("h4", { text: "Resource" }), table(DATA.resources[span.res] || []));
+}
+
+// ---------------------------------------------------------------- interaction
+function toggleOpen(span) {
+  const k = key(span);
+  if (state.open.has(k)) state.open.delete(k); else state.open.add(k);
+  state.focus = k;
+  draw();
+}
+function toggleCollapse(span, collapse) {
+  const k = key(span);
+  const now = collapse === undefined ? !state.collapsed.has(k) : collapse;
+  if (now) state.collapsed.add(k); else state.collapsed.delete(k);
+  state.focus = k;
+  draw();
+}
+function rowKey(event, span) {
+  const rows = Array.from(document.querySelectorAll(".span-row"));
+  const i = rows.indexOf(event.currentTarget);
+  const moves = { ArrowDown: 1, ArrowUp: -1 };
+  if (event.key === "Enter" || event.key === " ") toggleOpen(span);
+  else if (event.key === "ArrowLeft") toggleCollapse(span, true);
+  else if (event.key === "ArrowRight") toggleCollapse(span, false);
+  else if (moves[event.key] && rows[i + moves[event.key]]) rows[i + moves[event.key]].focus();
+  else return;
+  event.preventDefault();
+}
+// Open a span wherever it is on the page: its view, its unfolded ancestors, scrolled to.
+function openSpan(span) {
+  const trace = span.trace;
+  if (!DATA.views[state.view] || !DATA.views[state.view].traces.includes(trace.id)) {
+    const index = DATA.views.findIndex((v) => v.traces.includes(trace.id));
+    if (index >= 0) state.view = index;
+  }
+  let p = span.parent && trace.byId.get(span.parent);
+  for (let n = 0; p && n < trace.spans.length; n++) {  // bounded: a malformed file may loop
+    state.collapsed.delete(key(p));
+    p = p.parent && trace.byId.get(p.parent);
+  }
+  state.open.add(key(span));
+  state.focus = key(span);
+  draw();
+}
