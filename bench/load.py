@@ -11,11 +11,13 @@ spans/s (created / generation wall time, the load summary's measure; with P proc
 sum of the P rates), spans received == created, peak RSS; then the ratio ours/ceiling, and
 the median over the rounds.  Last, real time: ``--concurrency 16`` (ideal 16/0.25 s = 64/s).
 
-Before ``--workers`` exists, ours with P processes is P ``main.py`` started at once with
-disjoint seeds; ``--ours-workers`` runs one ``main.py --workers P`` instead.
+Ours with P processes is one ``main.py --workers P`` (``--separate`` starts P ``main.py``
+at once instead); the ceiling with P is P ``bench/ceiling.py`` at once.  Then how ours
+scales (P workers / 1 worker, aim 1.7x with 2) and whether memory stays flat (peak RSS per
+worker at 10k and at 200k orders, aim: the same).
 
-Usage: python bench/load.py [--quick] [--orders N] [--rounds R] [--processes P] [--ours-workers]
-       (--quick: 8,000 orders per process, 2 rounds, real time 5 s: about two minutes)
+Usage: python bench/load.py [--quick] [--orders N] [--rounds R] [--processes P] [--separate]
+       (--quick: 8,000 orders per process, 2 rounds, RSS at 10k and 50k, real time 5 s)
 """
 from __future__ import annotations
 
@@ -98,8 +100,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="alternations of ours and the ceiling (default 3; "
                                                    "--quick 2)")
     parser.add_argument("--processes", type=int, default=2, help="the parallel case (default 2)")
-    parser.add_argument("--ours-workers", action="store_true",
-                        help="ours in parallel as one main.py --workers P, not P processes")
+    parser.add_argument("--separate", action="store_true",
+                        help="ours in parallel as P separate main.py, not one main.py --workers P")
     parser.add_argument("--no-real-time", action="store_true", help="skip the real-time run")
     args = parser.parse_args()
     orders = args.orders or (8_000 if args.quick else 20_000)
@@ -116,7 +118,7 @@ def main() -> None:
                 # Alternate who goes first, so neither always gets the cooler machine.
                 sides = ("ours", "ceiling") if (r + processes) % 2 else ("ceiling", "ours")
                 for side in sides:
-                    res = measure(receiver, side, processes, orders, r + 1, args.ours_workers)
+                    res = measure(receiver, side, processes, orders, r + 1, not args.separate)
                     results.append((r, res))
                     print(f"{r + 1:>5} {processes:>5} {side:<8} {res.spans_per_s:>9,.0f} "
                           f"{res.created:>9,} {res.received:>9,} {res.lost:>5} "
@@ -129,11 +131,38 @@ def main() -> None:
             ceil = [res.spans_per_s for res in mine if res.side == "ceiling"]
             ratios = [o / c for o, c in zip(ours, ceil)]
             lost = sum(res.lost for res in mine)
-            how = (f"--workers {processes}" if args.ours_workers and processes > 1
+            how = (f"--workers {processes}" if not args.separate and processes > 1
                    else f"{processes} process{'es' if processes > 1 else ''}")
             print(f"  {how:<12} ours {statistics.median(ours):>8,.0f}  ceiling "
                   f"{statistics.median(ceil):>8,.0f}  ratio {statistics.median(ratios):.0%} "
                   f"({', '.join(f'{x:.0%}' for x in ratios)})  lost {lost}")
+
+        scaling = [par.spans_per_s / one.spans_per_s for (r1, one), (r2, par) in
+                   zip([x for x in results if x[1].side == "ours" and x[1].processes == 1],
+                       [x for x in results if x[1].side == "ours" and x[1].processes == args.processes])]
+        print(f"  ours, {args.processes} workers / 1 worker in the same round: "
+              f"{', '.join(f'{x:.2f}x' for x in scaling)} (median {statistics.median(scaling):.2f}x)")
+
+        # The simulation alone (no export, so no receiver on these cores): 1 worker then P.
+        alone = []
+        for _ in range(2):
+            for workers in (1, args.processes):
+                data = run_together([[sys.executable, "main.py", "--json", "--no-export", "--speed", "0",
+                                      "--orders", str(orders * workers), "--workers", str(workers)]])[0]
+                alone.append((workers, data["spans_per_s"]))
+        one = statistics.median(v for w, v in alone if w == 1)
+        many = statistics.median(v for w, v in alone if w == args.processes)
+        print(f"  no export (the simulation alone): 1 worker {one:,.0f}, {args.processes} workers "
+              f"{many:,.0f} spans/s: {many / one:.2f}x")
+
+        sizes = (10_000, 50_000 if args.quick else 200_000)
+        print(f"\npeak RSS per worker, --workers {args.processes} --no-export:")
+        for size in sizes:
+            data = run_together([[sys.executable, "main.py", "--json", "--no-export", "--speed", "0",
+                                  "--orders", str(size * args.processes),
+                                  "--workers", str(args.processes)]])[0]
+            print(f"  {size:>8,} orders per worker: "
+                  f"{', '.join(str(w['peak_rss_mb']) for w in data['workers'])} MB")
 
         if not args.no_real_time:
             seconds = 5 if args.quick else 10

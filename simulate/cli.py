@@ -19,6 +19,7 @@ from .config import (
     check_range,
     parse_failure_rates,
     parse_optimizations,
+    parse_workers,
 )
 from .runs.signals import exit_status
 from .tracing.sampling import resolve_sampler
@@ -130,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
                            "order picks the sold-out item or the card with no limit)")
     load.add_argument("--jitter", type=float, nargs="?", const=0.3, metavar="SIGMA",
                       help="log-normal latencies around the profile (long tail); SIGMA default 0.3")
+    load.add_argument("--workers", metavar="N",
+                      help="N processes, each a whole simulation with its own exporter (default 1; "
+                           "auto = the cores this process may use); --rate and --concurrency are "
+                           "totals, split between them")
+    load.add_argument("--id-offset", type=int, metavar="K",
+                      help="this machine's index when several run at once, so order ids stay "
+                           "disjoint (default $JOB_COMPLETION_INDEX, else 0)")
     load.add_argument("--seed", type=int, metavar="N",
                       help="seed the scenario mix and the jitter: the same run again")
     return parser
@@ -138,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
     """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
     load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
-                 "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed}
+                 "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed,
+                 "--workers": args.workers, "--id-offset": args.id_offset}
     if args.orders is None and args.duration is None:
         used = [flag for flag, value in load_only.items() if value is not None]
         if used:
@@ -157,10 +166,25 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
     for flag, used, why in single_only:
         if used:
             parser.error(f"argument {flag}: not in load mode{why}")
+    workers = parse_workers(args.workers)
+    if args.concurrency is not None and args.concurrency < workers:
+        parser.error(f"argument --concurrency: {args.concurrency} clients cannot be split between "
+                     f"{workers} workers")
+    if args.orders is not None and args.orders < workers:
+        parser.error(f"argument --orders: {args.orders} orders cannot be split between {workers} "
+                     f"workers")
+    id_offset = args.id_offset
+    if id_offset is None:
+        index = os.environ.get("JOB_COMPLETION_INDEX", "").strip()  # a Kubernetes indexed Job
+        if index and not index.isdigit():
+            parser.error(f"JOB_COMPLETION_INDEX={index!r}: expected a number")
+        id_offset = int(index) if index else 0
+    check_range("--id-offset", id_offset)
     return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
-                    concurrency=args.concurrency or 1,
+                    concurrency=args.concurrency or workers,
                     failure_rates=parse_failure_rates(args.failure_rate),
-                    jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed)
+                    jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed, workers=workers,
+                    id_offset=id_offset)
 
 
 def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
@@ -214,6 +238,9 @@ def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int
     # summarises once, at the end.  This process is the program: nothing to restore.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     # Imported late: --help and bad flags stay fast.
+    if config.load is not None and config.load.workers > 1:
+        from .runs.workers import run_workers
+        return run_workers(config, stop)
     if config.load is not None:
         from .runs.load import run_load
         return run_load(config, stop)

@@ -7,6 +7,7 @@ OTEL_* variables over defaults).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,14 @@ class LoadPlan:
     jitter: float = 0.0  # sigma of the lognormal around each nominal duration
     seed: int | None = None
     speed: float = 0.0
+    workers: int = 1  # processes, each a whole simulation; rate and concurrency are totals
+    id_offset: int = 0  # this machine's index: order ids stay disjoint across machines
+    worker_index: int = 0  # which worker this plan is (set by the parent for each worker)
+
+    @property
+    def first_order_number(self) -> int:
+        """order-1234 for a plain run; a block of a billion ids per worker per machine."""
+        return 1234 + (self.id_offset * 1000 + self.worker_index) * 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "--rate": (0.001, 100_000),  # orders per simulated second
     "--concurrency": (1, 10_000),  # client threads
     "--jitter": (0, 3),  # sigma of a log-normal: 3 already means 20x swings
+    "--workers": (1, 256),
+    "--id-offset": (0, 1_000_000),
 }
 
 
@@ -70,6 +81,33 @@ def check_range(flag: str, value: float) -> None:
     if not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(f"argument {flag}: expected a number from {low:g} to {high:g}, "
                           f"got {value:g}")
+
+
+def available_cores() -> int:
+    """What --workers auto means: the cores this process may use, a container's CPU limit
+    included (cgroup v2 cpu.max), not the machine's."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()[:2]  # noqa: SIM115
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def parse_workers(value: str | None) -> int:
+    """``--workers N`` or ``auto``."""
+    if value is None:
+        return 1
+    if value.strip().lower() == "auto":
+        return available_cores()
+    try:
+        workers = int(value)
+    except ValueError:
+        raise ConfigError(f"argument --workers: expected a number or auto, got {value!r}") from None
+    check_range("--workers", workers)
+    return workers
 
 
 def parse_failure_rates(spec: str | None) -> dict[str, float]:

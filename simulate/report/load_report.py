@@ -110,6 +110,17 @@ class Pace:
 
 
 @dataclass(frozen=True)
+class WorkerInfo:
+    """One worker process of a --workers run, as the parent saw it end."""
+
+    index: int
+    orders: int
+    spans: int
+    peak_rss_mb: float
+    problem: str = ""  # "" if it ended well, else e.g. "died (exit -9)"
+
+
+@dataclass(frozen=True)
 class LoadSummary:
     interrupted: bool
     outcomes: Outcomes
@@ -120,6 +131,7 @@ class LoadSummary:
     latencies: Mapping[str, Histogram]
     peak_rss_mb: float
     pace: Pace
+    workers: tuple[WorkerInfo, ...] = ()  # --workers N: one entry per process
 
     def to_dict(self) -> dict[str, Any]:
         """The --json schema of a load run."""
@@ -152,6 +164,9 @@ class LoadSummary:
                 "path": self.output.path, "written": self.output.written,
                 "not_written": self.output.not_written, "error": self.output.error},
             "peak_rss_mb": round(self.peak_rss_mb, 1),
+            **({"workers": [{"index": w.index, "orders": w.orders, "spans": w.spans,
+                             "peak_rss_mb": round(w.peak_rss_mb, 1), "problem": w.problem or None}
+                            for w in self.workers]} if self.workers else {}),
         }
 
 
@@ -188,7 +203,9 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
             table.add_row(name, f"{row['count']:,}", f"{row['p50']:.1f}", f"{row['p95']:.1f}",
                           f"{row['p99']:.1f}", f"{row['max']:.1f}")
         out.print(table)
-        rates = f"({data['spans_per_s']:,.0f} spans/s, peak RSS {data['peak_rss_mb']:.0f} MB)"
+        rss = (f"peak RSS per worker {', '.join(f'{w.peak_rss_mb:.0f}' for w in summary.workers)} MB"
+               if summary.workers else f"peak RSS {data['peak_rss_mb']:.0f} MB")
+        rates = f"({data['spans_per_s']:,.0f} spans/s, {rss})"
         if not summary.exports:
             out.print(f"Spans: {summary.spans_created:,} created, export off  {rates}")
         for report in summary.exports:
@@ -204,3 +221,8 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
     pace = _pace_line(summary)
     if pace:
         err.print(pace, style="yellow", soft_wrap=True)
+    for worker in summary.workers:
+        if worker.problem:
+            err.print(f"⚠ worker {worker.index} {worker.problem}; it had accounted for "
+                      f"{worker.orders:,} orders and {worker.spans:,} spans (counted above)",
+                      style="yellow", soft_wrap=True)

@@ -40,6 +40,7 @@ from ..world.latency import JitterLatency
 from ..world.profile import profile_for
 from ..world.scenarios import SCENARIOS, default_order
 from ..world.services.base import Runtime
+from ..world.services.gateway import sequential_order_ids
 from ..world.system import build_system, place_order
 from .common import (
     OutputError,
@@ -99,7 +100,8 @@ class LoadRun:
                           optimizations=config.optimizations)
         if plan.jitter:
             runtime.latency = JitterLatency(plan.jitter, random.Random(self.rng.random()))
-        self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000)
+        self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000,
+                                   order_ids=sequential_order_ids(plan.first_order_number))
         self.tally = Tally()
         self.held_s = 0.0
         self.not_started = 0

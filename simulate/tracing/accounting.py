@@ -29,10 +29,6 @@ class Accounts:
         self.last_problem: Attempt | None = None
         self._lock = threading.Lock()
 
-    def hand(self, count: int = 1) -> None:
-        with self._lock:
-            self.handed += count
-
     def record(self, attempt: Attempt, count: int) -> None:
         """A batch of ``count`` spans came back from a send."""
         with self._lock:
@@ -82,6 +78,15 @@ class ExportReport:
     @property
     def ok(self) -> bool:
         return self.not_delivered == 0 and self.exported == self.handed
+
+    @staticmethod
+    def combined(reports: list[ExportReport]) -> ExportReport:
+        """The same destination's reports from several workers, added up."""
+        first = next((r for r in reports if r.reason), reports[0])
+        return ExportReport(reports[0].destination, sum(r.handed for r in reports),
+                            sum(r.exported for r in reports), sum(r.unconfirmed for r in reports),
+                            sum(r.failed for r in reports), sum(r.abandoned for r in reports),
+                            first.reason, first.hint)
 
     @staticmethod
     def of(destination: str, accounts: Accounts) -> ExportReport:

@@ -86,8 +86,8 @@ class ExportProcessor(SpanProcessor):
 
     # ------------------------------------------------------------ producer side
     def on_end(self, span: ReadableSpan) -> None:
-        self.accounts.hand()
-        with self._cond:
+        with self._cond:  # one lock per span on the hot path: the count rides along
+            self.accounts.handed += 1
             if self._abandoned:
                 self.accounts.abandon(1, 0)
                 return

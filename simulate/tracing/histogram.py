@@ -30,6 +30,14 @@ class Histogram:
         self.max_ms = max(self.max_ms, ms)
         self.min_ms = min(self.min_ms, ms)
 
+    def merge(self, other: Histogram) -> None:
+        """Add ``other``'s counts: exact, because both use the same buckets."""
+        for bucket, count in other.counts.items():
+            self.counts[bucket] = self.counts.get(bucket, 0) + count
+        self.total += other.total
+        self.max_ms = max(self.max_ms, other.max_ms)
+        self.min_ms = min(self.min_ms, other.min_ms)
+
     def quantile(self, q: float) -> float:
         """The q-quantile in ms (bucket midpoint), 0 if empty."""
         if not self.total:

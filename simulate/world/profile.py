@@ -33,11 +33,41 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """How a step spends its own time, in nanoseconds: computed once per profile, not per span."""
+
+    duration_ns: int
+    lead_ns: int  # before the first child (a leaf: its whole duration)
+    gap_ns: int  # between two children
+    tail_ns: int  # after the last child
+    lead_ms: float
+    gap_ms: float
+    tail_ms: float
+
+
+def _ns(ms: float) -> int:
+    return int(round(ms * 1_000_000))
+
+
+@dataclass(frozen=True)
 class Profile:
     """The span tree of one order with its nominal timings."""
 
     root: str
     steps: Mapping[str, Step] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        schedules = {}
+        for key, step in self.steps.items():
+            lead = step.duration_ms if step.is_leaf else step.lead_ms
+            gap = 0.0 if step.is_leaf else self.gap_ms(key)
+            tail = 0.0 if step.is_leaf else step.tail_ms
+            schedules[key] = Schedule(_ns(step.duration_ms), _ns(lead), _ns(gap), _ns(tail),
+                                      lead, gap, tail)
+        object.__setattr__(self, "_schedules", schedules)  # derived, frozen with the profile
+
+    def schedule(self, key: str) -> Schedule:
+        return self._schedules[key]  # type: ignore[attr-defined]
 
     def __getitem__(self, key: str) -> Step:
         return self.steps[key]

@@ -1,7 +1,6 @@
 """An in-memory Kafka: topics with partitions, offsets, keys and record headers."""
 from __future__ import annotations
 
-import itertools
 import threading
 import zlib
 from collections import deque
@@ -48,9 +47,11 @@ class Kafka:
                 if t != topic:
                     continue
                 key = (group, topic, partition)
-                # Offsets in a partition are consecutive: index straight to the first unseen one.
+                # Offsets in a partition are consecutive: index straight to the first unseen one,
+                # counted from the end (a deque indexes its ends in O(1), its middle in O(n)).
                 first = max(0, self._committed.get(key, 0) - log[0].offset) if log else 0
-                fresh = list(itertools.islice(log, first, first + max_records - len(batch)))
+                take = min(len(log) - first, max_records - len(batch))
+                fresh = [log[i - len(log)] for i in range(first, first + take)]
                 if fresh:
                     self._committed[key] = fresh[-1].offset + 1
                     batch += fresh

@@ -82,13 +82,13 @@ class Operation:
         profile = runtime.profile
         self._exact = latency.exact
         self._start_ns = start_ns  # the span's own start_time: the schedule's origin
-        if step.is_leaf:
-            self._lead_ns = _ns(latency.sample(step, step.duration_ms))
-            self._gap_ns = self._tail_ns = 0
+        plan = profile.schedule(step.key)
+        if self._exact:
+            self._lead_ns, self._gap_ns, self._tail_ns = plan.lead_ns, plan.gap_ns, plan.tail_ns
         else:
-            self._lead_ns = _ns(latency.sample(step, step.lead_ms))
-            self._gap_ns = _ns(latency.sample(step, profile.gap_ms(step.key)))
-            self._tail_ns = _ns(latency.sample(step, step.tail_ms))
+            self._lead_ns = _ns(latency.sample(step, plan.lead_ms))
+            self._gap_ns = _ns(latency.sample(step, plan.gap_ms)) if plan.gap_ms else 0
+            self._tail_ns = _ns(latency.sample(step, plan.tail_ms)) if plan.tail_ms else 0
         self._cursor_ns = self._start_ns + self._lead_ns  # when the next thing is due
         self._next_child = 0
         self._tokens: list[contextvars.Token[otel_context.Context]] = []
@@ -103,7 +103,7 @@ class Operation:
             otel_context.detach(self._tokens.pop())
 
     def set(self, attributes: Mapping[str, Any]) -> None:
-        self.span.set_attributes(dict(attributes))
+        self.span.set_attributes(attributes)
 
     def fail(self, description: str, error_type: str) -> None:
         """Mark the span failed without an exception (e.g. an HTTP 4xx reply)."""
@@ -120,28 +120,39 @@ class Operation:
 
     def call(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run child step ``key`` (the profile's next child) at its scheduled time."""
-        return self.call_concurrently([(key, lambda: fn(*args, **kwargs))])[0].get()
+        self._before((key,))
+        try:  # one call runs here, on this thread: no branch machinery (the hot path)
+            return fn(*args, **kwargs)
+        finally:
+            self._after((key,))
 
     def call_concurrently(self, branches: Sequence[tuple[str, Callable[[], Any]]]) -> list[Outcome]:
         """Run the next children together, given as (step key, work); returns their Outcomes."""
         keys = [key for key, _ in branches]
+        self._before(keys)
+        outcomes = self._clock.run_concurrently([work for _, work in branches])
+        self._after(keys)
+        return outcomes
+
+    def _before(self, keys: Sequence[str]) -> None:
         self._claim(keys)
         # Own work before each call (building the request...) is still done per
         # call when calls go out together, so a group of k calls costs k gaps.
-        self._cursor_ns += self._gap_ns * (len(branches) - (0 if self._next_child else 1))
-        self._next_child += len(branches)
+        self._cursor_ns += self._gap_ns * (len(keys) - (0 if self._next_child else 1))
+        self._next_child += len(keys)
         self._clock.sleep_until(self._cursor_ns)
-        outcomes = self._clock.run_concurrently([work for _, work in branches])
+
+    def _after(self, keys: Sequence[str]) -> None:
         now = self._clock.now_ns()
         if self._exact:
             # Anchor to the schedule, not to when the child really returned, so
             # per-call overhead does not pile up along the tree; a child that
             # ended early (it failed) moves the schedule forward to now.
-            due = self._cursor_ns + max(_ns(self._runtime.profile[k].duration_ms) for k in keys)
+            profile = self._runtime.profile
+            due = self._cursor_ns + max(profile.schedule(k).duration_ns for k in keys)
             self._cursor_ns = min(due, now)
         else:
             self._cursor_ns = max(self._cursor_ns, now)
-        return outcomes
 
     def detach(self, key: str, fn: Callable[..., Any], *args: Any, pickup_ms: float = 0.0) -> None:
         """Hand child step ``key`` to a background worker that starts it ``pickup_ms`` later.
