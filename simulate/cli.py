@@ -8,9 +8,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NoReturn
 
-from . import __version__
+from . import __version__, i18n
 from .config import (
     DEFAULT_JAEGER_URL,
     ConfigError,
@@ -21,6 +22,7 @@ from .config import (
     parse_optimizations,
     parse_workers,
 )
+from .i18n import _
 from .runs.signals import exit_status
 from .tracing.sampling import resolve_sampler
 from .tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, resolve
@@ -29,47 +31,64 @@ from .world.scenarios import FAILURES
 
 EPILOG = """\
 environment (flags win over these; TRACES_ variants win over the generic ones):
-  OTEL_TRACES_EXPORTER                    otlp (default), console or none
-  OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL    grpc (default) or http/protobuf
-  OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT    default http://localhost:4317 (grpc) or :4318 (http);
-                                          the generic one gets /v1/traces appended for http
-  OTEL_EXPORTER_OTLP[_TRACES]_HEADERS     key=value,... sent with every export (never printed)
-  OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT     export timeout in MILLISECONDS, as the spec says
-                                          (the Python SDK alone reads seconds); default 1000
-  OTEL_EXPORTER_OTLP[_TRACES]_INSECURE    true: plaintext gRPC even without http://
-  OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION gzip or none
-  OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE CA certificate (PEM) for an https endpoint
-  OTEL_RESOURCE_ATTRIBUTES                extra resource attributes on all five services
-  OTEL_TRACES_SAMPLER[_ARG]               e.g. traceidratio 0.25; always made parent-based so
-                                          whole traces are kept or dropped
-  OTEL_SDK_DISABLED=true                  no spans at all; the log still runs
-  ORDERTRACE_JAEGER_URL                   Jaeger UI base for the trace link (--jaeger-url)
+  OTEL_TRACES_EXPORTER        otlp (default), console or none, or a list
+  OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL
+                              grpc (default) or http/protobuf
+  OTEL_EXPORTER_OTLP[_TRACES]_ENDPOINT
+                              default http://localhost:4317 (grpc) or :4318
+                              (http); for http the generic one gets /v1/traces
+  OTEL_EXPORTER_OTLP[_TRACES]_HEADERS
+                              key=value,... sent with each export, never shown
+  OTEL_EXPORTER_OTLP[_TRACES]_TIMEOUT
+                              export timeout in MILLISECONDS (as the spec says):
+                              default 1000 for one order, 10000 in load mode
+  OTEL_EXPORTER_OTLP[_TRACES]_INSECURE
+                              true: plaintext gRPC even without http://
+  OTEL_EXPORTER_OTLP[_TRACES]_COMPRESSION
+                              gzip or none
+  OTEL_EXPORTER_OTLP[_TRACES]_CERTIFICATE
+                              CA certificate (PEM) for an https endpoint
+  OTEL_RESOURCE_ATTRIBUTES    extra resource attributes on all five services
+  OTEL_TRACES_SAMPLER[_ARG]   e.g. traceidratio 0.25; always parent-based, so
+                              whole traces are kept or dropped
+  OTEL_SDK_DISABLED=true      no spans at all; the log still runs
+  ORDERTRACE_JAEGER_URL       Jaeger UI base for the trace link (--jaeger-url)
+  LC_ALL, LC_MESSAGES, LANG   zh_CN.UTF-8: messages in Chinese (as --lang zh)
+
+exit status: 0 done; 2 bad input; 3 done, but not every span reached the
+collector or the --output file; 130/143 stopped by Ctrl-C/SIGTERM
 
 examples:
-  python main.py                          one successful order
-  python main.py --fail inventory         out of stock: check-inventory fails
-  python main.py --fail payment           payment declined: process-payment fails
-  python main.py --no-export              no collector needed, nothing sent
-  python main.py --optimize all --compare the seed's three optimisations, measured
-  python main.py --orders 10000 --concurrency 32 --failure-rate inventory=0.05,payment=0.1
+  python main.py                      one successful order
+  python main.py --fail inventory     out of stock: check-inventory fails
+  python main.py --fail payment       payment declined: process-payment fails
+  python main.py --no-export          no collector needed, nothing sent
+  python main.py --lang zh            the same, around the log in Chinese
+  python main.py --optimize all --compare
+                                      the seed's three optimisations, measured
+  python main.py --fail payment --html trace.html
+                                      the trace page: click a span for details
+  python main.py show spans.jsonl     the page of any OTLP/JSON file (show -h)
   python main.py --duration 60 --rate 200
-  python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
-  python main.py --fail payment --html trace.html   the trace page: click a span for its details
-  python main.py show spans.jsonl         the trace page of any OTLP/JSON lines file (show --help)
+                                      load: 200 orders/s for a minute
+  python main.py --orders 100000 --speed 0 --workers auto
+                                      as fast as every core can, real timestamps
 """
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Bad input: one line and a pointer to --help (not argparse's usage block), exit 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, _("{prog}: error: {message} (see --help)").format(prog=self.prog,
+                                                                      message=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py", description=(
-        "Simulate an order through API Gateway -> Order Service -> Inventory, Payment and "
-        "Notification services, print its emoji log, trace view and analysis, and export the "
-        "trace over OTLP."), epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "Simulate an order through API Gateway -> Order Service -> Inventory, Payment\n"
+        "and Notification services, print its emoji log, trace view and analysis, and\n"
+        "export the trace over OTLP."), epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fail", choices=FAILURES,
                         help="run a failure scenario: 'inventory' (the item's stock is 0) or "
                              "'payment' (the payment gateway declines the card)")
@@ -77,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="time scale: 1 = real time (default), 10 = ten times faster, 0 = no "
                              "sleeping at all; span timestamps always show the profile's durations")
     parser.add_argument("--version", action="version", version=f"ordertrace {__version__}")
+    parser.add_argument("--lang", metavar="LANG",
+                        help="zh: everything around the seed's emoji log in Chinese; default from "
+                             "LC_ALL/LC_MESSAGES/LANG, else English")
 
     view = parser.add_argument_group("trace view and analysis")
     view.add_argument("--no-view", action="store_true",
@@ -116,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="emoji: the seed's log (default); json: one JSON object per line "
                              "with timestamp, severity, service, body, trace_id and span_id")
     load = parser.add_argument_group(
-        "load mode (any of --orders/--duration switches it on: a progress bar and a summary "
-        "replace the per-order log)")
+        "load mode", "any of --orders/--duration switches it on: a progress bar and a summary\n"
+                     "replace the per-order log")
     load.add_argument("--orders", type=int, metavar="N", help="place N orders")
     load.add_argument("--duration", type=float, metavar="S",
                       help="place orders for S simulated seconds (with --orders: whichever ends first)")
@@ -151,7 +173,8 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
     if args.orders is None and args.duration is None:
         used = [flag for flag, value in load_only.items() if value is not None]
         if used:
-            parser.error(f"argument {used[0]}: only in load mode (add --orders N or --duration S)")
+            parser.error(_("argument {flag}: only in load mode (add --orders N or --duration "
+                           "S)").format(flag=used[0]))
         return None
     for flag, value in (("--orders", args.orders), ("--duration", args.duration),
                         ("--rate", args.rate), ("--concurrency", args.concurrency),
@@ -159,25 +182,28 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
         if value is not None:
             check_range(flag, value)
     if args.rate is not None and args.concurrency is not None:
-        parser.error("argument --rate: not allowed with --concurrency (open loop or closed loop)")
-    single_only = (("--fail", args.fail, " (use --failure-rate)"), ("--compare", args.compare, ""),
-                   ("--log-format", args.log_format != "emoji", " (a load run prints no log)"),
-                   ("--no-view", args.no_view, " (a load run draws no trace view)"))
-    for flag, used, why in single_only:
+        parser.error(_("argument --rate: not allowed with --concurrency (open loop or closed loop)"))
+    single_only = (("--fail", args.fail, _("argument --fail: not in load mode (use --failure-rate)")),
+                   ("--compare", args.compare, _("argument --compare: not in load mode")),
+                   ("--log-format", args.log_format != "emoji",
+                    _("argument --log-format: not in load mode (a load run prints no log)")),
+                   ("--no-view", args.no_view,
+                    _("argument --no-view: not in load mode (a load run draws no trace view)")))
+    for _flag, used, message in single_only:
         if used:
-            parser.error(f"argument {flag}: not in load mode{why}")
+            parser.error(message)
     workers = parse_workers(args.workers)
     if args.concurrency is not None and args.concurrency < workers:
-        parser.error(f"argument --concurrency: {args.concurrency} clients cannot be split between "
-                     f"{workers} workers")
+        parser.error(_("argument --concurrency: {clients} clients cannot be split between {workers} "
+                       "workers").format(clients=args.concurrency, workers=workers))
     if args.orders is not None and args.orders < workers:
-        parser.error(f"argument --orders: {args.orders} orders cannot be split between {workers} "
-                     f"workers")
+        parser.error(_("argument --orders: {orders} orders cannot be split between {workers} "
+                       "workers").format(orders=args.orders, workers=workers))
     id_offset = args.id_offset
     if id_offset is None:
         index = os.environ.get("JOB_COMPLETION_INDEX", "").strip()  # a Kubernetes indexed Job
         if index and not index.isdigit():
-            parser.error(f"JOB_COMPLETION_INDEX={index!r}: expected a number")
+            parser.error(_("JOB_COMPLETION_INDEX={value}: expected a number").format(value=repr(index)))
         id_offset = int(index) if index else 0
     check_range("--id-offset", id_offset)
     return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
@@ -192,13 +218,13 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     try:
         check_range("--speed", args.speed)
         if args.output is not None and not args.output.strip():
-            raise ConfigError("argument --output: an empty file name")
+            raise ConfigError(_("argument --output: an empty file name"))
         optimizations = parse_optimizations(args.optimize)
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)
         sampler = resolve_sampler()
         if args.compare and not optimizations:
-            raise ConfigError("--compare needs --optimize (what to compare the baseline with)")
+            raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
         plan = _load_plan(parser, args)
     except ValueError as exc:  # ConfigError and SettingsError
         parser.error(str(exc))
@@ -212,26 +238,39 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 def build_show_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py show", description=(
-        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what --output "
-        "writes, or the OpenTelemetry Collector's file exporter (one export request per line, "
-        "or one pretty-printed document; hex or base64 ids)."))
+        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what "
+        "--output writes, or the OpenTelemetry Collector's file exporter (one export "
+        "request per line, or one pretty-printed document; hex or base64 ids)."))
     parser.add_argument("file", metavar="FILE", help="the OTLP/JSON trace file")
     parser.add_argument("--html", metavar="OUT",
                         help="write the page to OUT (default: a temporary file, opened)")
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
                         help="open the page in the browser (default: only without --html)")
+    parser.add_argument("--lang", metavar="LANG", help="zh: messages in Chinese (as for main.py)")
     return parser
+
+
+def _flag_value(argv: Sequence[str], flag: str) -> str | None:
+    """A flag's value found before argparse runs (``--lang zh`` or ``--lang=zh``)."""
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(flag + "="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
     """``stop``: the flag the entry point's signal handlers set since start-up."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # The language first: every message from here on, errors included, is in it.
+    language = i18n.use(i18n.language_from(_flag_value(argv, "--lang")))
     if argv[:1] == ["show"]:
         show = build_show_parser().parse_args(argv[1:])
         from .runs.show import run_show
         return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
     parser = build_parser()
-    config = config_from_args(parser, parser.parse_args(argv))
+    config = replace(config_from_args(parser, parser.parse_args(argv)), lang=language)
     if stop is not None and stop.requested:
         return exit_status(stop) or 130  # Ctrl-C while starting up: nothing ran yet
     # Before gRPC is imported: its C core would print its own errors, which the run

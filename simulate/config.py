@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from opentelemetry.sdk.trace.sampling import Sampler
 
+from .i18n import _
 from .tracing.sampling import probability
 from .tracing.settings import ExportSettings
 from .world.profile import OPTIMIZATIONS
@@ -40,6 +41,14 @@ class LoadPlan:
     worker_index: int = 0  # which worker this plan is (set by the parent for each worker)
 
     @property
+    def planned_orders(self) -> int | None:
+        """How many orders the run will place, when that is known in advance."""
+        by_rate = (math.ceil(self.duration_s * self.rate - 1e-9)
+                   if self.duration_s is not None and self.rate else None)
+        known = [n for n in (self.orders, by_rate) if n is not None]
+        return min(known) if known else None
+
+    @property
     def first_order_number(self) -> int:
         """order-1234 for a plain run; a block of a billion ids per worker per machine."""
         return 1234 + (self.id_offset * 1000 + self.worker_index) * 1_000_000_000
@@ -61,6 +70,7 @@ class RunConfig:
     log_format: str = "emoji"
     jaeger_url: str = DEFAULT_JAEGER_URL
     load: LoadPlan | None = None  # None: a single run
+    lang: str = "en"  # the language the run speaks (i18n)
 
 
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.
@@ -79,8 +89,9 @@ LIMITS: dict[str, tuple[float, float]] = {
 def check_range(flag: str, value: float) -> None:
     low, high = LIMITS[flag]
     if not math.isfinite(value) or not low <= value <= high:
-        raise ConfigError(f"argument {flag}: expected a number from {low:g} to {high:g}, "
-                          f"got {value:g}")
+        raise ConfigError(_("argument {flag}: expected a number from {low} to {high}, got "
+                            "{value}").format(flag=flag, low=f"{low:g}", high=f"{high:g}",
+                                              value=f"{value:g}"))
 
 
 def available_cores() -> int:
@@ -105,7 +116,8 @@ def parse_workers(value: str | None) -> int:
     try:
         workers = int(value)
     except ValueError:
-        raise ConfigError(f"argument --workers: expected a number or auto, got {value!r}") from None
+        raise ConfigError(_("argument --workers: expected a number or auto, got {value}").format(
+            value=repr(value))) from None
     check_range("--workers", workers)
     return workers
 
@@ -118,22 +130,23 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
     for part in spec.split(","):
         if not part.strip():
             continue
-        name, _, value = part.partition("=")
+        name, _sep, value = part.partition("=")
         name = name.strip().lower()
         if name not in FAILURES:
-            raise ConfigError(f"argument --failure-rate: unknown failure {name!r} "
-                              f"(choose from {', '.join(FAILURES)})")
+            raise ConfigError(_("argument --failure-rate: unknown failure {name} (choose from "
+                                "{choices})").format(name=repr(name), choices=", ".join(FAILURES)))
         if name in rates:
-            raise ConfigError(f"argument --failure-rate: {name} is given twice")
+            raise ConfigError(_("argument --failure-rate: {name} is given twice").format(name=name))
         rate = probability(value)
         if rate is None:
-            raise ConfigError(f"argument --failure-rate: {name}={value!r} is not a probability 0..1")
+            raise ConfigError(_("argument --failure-rate: {name}={value} is not a probability "
+                                "0..1").format(name=name, value=repr(value)))
         rates[name] = rate
     if not rates:
-        raise ConfigError(f"argument --failure-rate: no failure in {spec!r} "
-                          f"(e.g. inventory=0.05,payment=0.1)")
+        raise ConfigError(_("argument --failure-rate: no failure in {spec} (e.g. "
+                            "inventory=0.05,payment=0.1)").format(spec=repr(spec)))
     if sum(rates.values()) > 1.0:
-        raise ConfigError("argument --failure-rate: the probabilities add up to more than 1")
+        raise ConfigError(_("argument --failure-rate: the probabilities add up to more than 1"))
     return rates
 
 
@@ -146,7 +159,7 @@ def parse_optimizations(value: str | None) -> frozenset[str]:
     if not unknown and "all" in names:
         return frozenset(OPTIMIZATIONS)
     if unknown or not names:
-        raise ConfigError(f"argument --optimize: unknown optimisation "
-                          f"{', '.join(sorted(unknown)) or value!r} "
-                          f"(choose from {', '.join(OPTIMIZATIONS)}, all)")
+        raise ConfigError(_("argument --optimize: unknown optimisation {name} (choose from "
+                            "{choices}, all)").format(name=", ".join(sorted(unknown)) or repr(value),
+                                                      choices=", ".join(OPTIMIZATIONS)))
     return frozenset(names)

@@ -29,7 +29,8 @@ def test_two_workers_split_the_orders_and_every_span_reaches_the_receiver():
     assert data["spans"]["created"] == data["spans"]["exported"] == 3001 * 11 == receiver.span_count
     assert all(w["peak_rss_mb"] > 0 and w["problem"] is None for w in data["workers"])
     # the histograms were merged, not averaged: every span counted once
-    assert data["latency_ms"]["db.query"]["count"] == 2 * 3001
+    assert data["latency_ms"]["db.query (SELECT inventory)"]["count"] == 3001
+    assert data["latency_ms"]["db.query (INSERT orders)"]["count"] == 3001
 
 
 def test_a_seed_with_workers_reproduces_the_same_outcome_counts():

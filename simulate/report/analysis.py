@@ -14,6 +14,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
+from ..i18n import N_
 from .records import SpanRecord
 
 
@@ -105,7 +106,18 @@ class Suggestion:
     kind: str  # parallel | cache | async: also the --optimize switch that applies it
     spans: tuple[str, ...]
     saving_ms: float
-    reason: str
+    template: str  # the reason in English with {placeholders}: translated where it is shown
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the --json schema's ``reason``)."""
+        return self.template.format(**dict(self.values))
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services the suggestion is about, in order."""
+        return tuple(v for k, v in self.values if k.startswith("service"))
 
 
 def _is_remote_call(trace: Trace, span: SpanRecord) -> bool:
@@ -127,15 +139,18 @@ def suggestions(trace: Trace) -> list[Suggestion]:
             if a.service != b.service and a.end_ns <= b.start_ns and not between:
                 found.append(Suggestion(
                     "parallel", (a.name, b.name), min(a.duration_ms, b.duration_ms),
-                    f"{a.name} ({a.service}) and {b.name} ({b.service}) run one after the other "
-                    f"and neither uses the other's result"))
+                    N_("{span_a} ({service_a}) and {span_b} ({service_b}) run one after the "
+                       "other and neither uses the other's result"),
+                    (("span_a", a.name), ("service_a", a.service), ("span_b", b.name),
+                     ("service_b", b.service))))
         # 3. Fire-and-forget work on the critical path that the response waits for anyway.
         for c in kids:
             if c.kind == SpanKind.PRODUCER and c.span_id in on_path and c.end_ns <= span.end_ns \
                     and not any(k.start_ns >= c.end_ns for k in kids):
                 found.append(Suggestion(
                     "async", (c.name,), c.duration_ms,
-                    f"{c.name} ({c.service}) publishes a message nothing after it waits for"))
+                    N_("{span} ({service}) publishes a message nothing after it waits for"),
+                    (("span", c.name), ("service", c.service))))
     # 2. Reads a cache could serve; the saving counts only where the response waits on them.
     for s in trace.spans:
         if s.kind == SpanKind.CLIENT and s.attributes.get("db.operation.name") == "SELECT":
@@ -143,8 +158,11 @@ def suggestions(trace: Trace) -> list[Suggestion]:
             saving = s.duration_ms if s.span_id in on_path else 0.0
             found.append(Suggestion(
                 "cache", ((parent.name if parent else "?"), s.name), saving,
-                f"{s.name} reads {s.attributes.get('db.collection.name', 'data')} on every request"
-                + ("" if saving else " (not on the critical path: no saving on the response)")))
+                N_("{span} reads {table} on every request") if saving else
+                N_("{span} reads {table} on every request (not on the critical path: no saving on "
+                   "the response)"),
+                (("span", s.name), ("service", s.service),
+                 ("table", str(s.attributes.get("db.collection.name", "data"))))))
     return found
 
 

@@ -2,10 +2,11 @@
 
 The seed's troubleshooting section says "追踪显示在 check-inventory span 失败" and
 "追踪显示在 process-payment span 失败，可以看到 Payment Gateway 的响应".  This turns the
-analysis' failure location into those sentences, plus what to click in Jaeger.
+analysis' failure location into those sentences, plus where to look next.
 """
 from __future__ import annotations
 
+from ..i18n import _
 from .analysis import Analysis
 
 
@@ -16,20 +17,24 @@ def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str
     if not failure:
         return []
     span = failure.span
-    lines = [f"🩺 Diagnosis: the trace shows the failure at {span} ({failure.service}): "
-             f"{failure.message}"]
+    lines = ["🩺 " + _("Diagnosis: the trace shows the failure at {span} ({service}): "
+                      "{message}").format(span=span, service=failure.service,
+                                          message=failure.message)]
     if failure.detail:
-        lines.append(f"   You can see the downstream response: {failure.detail}")
-    path = [s.name for s in report.spans if s.error]
+        lines.append("   " + _("You can see the downstream response: {detail}").format(
+            detail=failure.detail))
+    path = ", ".join(s.name for s in report.spans if s.error)
     if jaeger_trace_url is None:
-        lines.append(f"   The red spans are {', '.join(path)}; {span} holds the status message, "
-                     f"error.type and the exception event: add --html trace.html to click through "
-                     f"them in your browser (or send the trace to a collector and use Jaeger).")
+        lines.append("   " + _("The red spans are {path}; {span} holds the status message, "
+                              "error.type and the exception event: add --html trace.html to click "
+                              "through them in your browser (or send the trace to a collector and "
+                              "use Jaeger).").format(path=path, span=span))
         return lines
-    lines.append(f"   In Jaeger: open {jaeger_trace_url}; the red spans are {', '.join(path)}. "
-                 f"Click {span}: its tags show error=true, error.type and the status message; its "
-                 f"Logs hold the exception event with the stack trace.")
+    lines.append("   " + _("In Jaeger: open {url}; the red spans are {path}. Click {span}: its "
+                          "tags show error=true, error.type and the status message; its Logs hold "
+                          "the exception event with the stack trace.").format(
+        url=jaeger_trace_url, path=path, span=span))
     if failure.detail:
-        lines.append("   Then click the failing span under it to read the gateway's "
-                     "http.response.status_code and payment.gateway.response_code.")
+        lines.append("   " + _("Then click the failing span under it to read the gateway's "
+                              "http.response.status_code and payment.gateway.response_code."))
     return lines

@@ -2,41 +2,45 @@
 
 Worded by what happened: delivered, failed (refused, unreachable, rejected),
 unconfirmed (no answer in time: the collector may well have the spans) or
-abandoned (a second Ctrl-C), with the hint that fits the cause.
+abandoned (a second Ctrl-C), with the hint that fits the cause.  The reason
+(a status code, "connection refused") stays as the wire said it; the words
+around it are the reader's language.
 """
 from __future__ import annotations
 
+from ..i18n import _
 from ..tracing.accounting import ExportReport
 from ..tracing.otlp_file import FileReport
 
 
 def delivered_line(report: ExportReport) -> str:
-    return f"📤 Exported {report.exported:,} spans to {report.destination}"
+    return "📤 " + _("Exported {count} spans to {destination}").format(
+        count=f"{report.exported:,}", destination=report.destination)
 
 
 def problem_line(report: ExportReport) -> str:
     """⚠ … for a destination that did not get every span."""
-    parts = [f"{n:,} {what}" for n, what in ((report.failed, "failed"),
-                                             (report.unconfirmed, "unconfirmed"),
-                                             (report.abandoned, "abandoned"))
-             if n]
     missing = report.not_delivered
+    values = {"missing": f"{missing:,}", "total": f"{report.handed:,}",
+              "destination": report.destination}
     if report.failed == missing:
-        head = f"⚠ Could not export {missing:,} of {report.handed:,} spans to {report.destination}"
+        head = _("Could not export {missing} of {total} spans to {destination}").format(**values)
     elif report.unconfirmed == missing:
-        head = (f"⚠ {missing:,} of {report.handed:,} spans sent to {report.destination} are "
-                f"unconfirmed")
+        head = _("{missing} of {total} spans sent to {destination} are unconfirmed").format(**values)
     else:
-        head = (f"⚠ {missing:,} of {report.handed:,} spans not delivered to {report.destination} "
-                f"({', '.join(parts)})")
+        parts = ", ".join(text.format(n=f"{n:,}") for n, text in (
+            (report.failed, _("{n} failed")), (report.unconfirmed, _("{n} unconfirmed")),
+            (report.abandoned, _("{n} abandoned"))) if n)
+        head = _("{missing} of {total} spans not delivered to {destination} ({parts})").format(
+            parts=parts, **values)
     reason = f": {report.reason}" if report.reason else ""
-    hint = f". {report.hint[0].upper()}{report.hint[1:]}" if report.hint else "."
-    if report.abandoned and not report.hint:
-        hint = ": abandoned at the second Ctrl-C."
-    return head + reason + hint
+    hint = f". {_(report.hint)}" if report.hint else "."
+    return f"⚠ {head}{reason}{hint}"
 
 
 def file_line(sink: FileReport) -> str:
     if sink.error is None:
-        return f"💾 {sink.written:,} spans written to {sink.path} (OTLP/JSON lines)"
-    return f"⚠ could not write {sink.path}: {sink.error}; {sink.not_written:,} spans not written"
+        return "💾 " + _("{count} spans written to {path} (OTLP/JSON lines)").format(
+            count=f"{sink.written:,}", path=sink.path)
+    return "⚠ " + _("could not write {path}: {error}; {count} spans not written").format(
+        path=sink.path, error=sink.error, count=f"{sink.not_written:,}")

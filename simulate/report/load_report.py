@@ -9,12 +9,14 @@ from typing import Any, Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
+from ..i18n import _
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
 from ..tracing.otlp_file import FileReport
 from .export_summary import file_line, problem_line
+from .terminal import say
 
 ROOT_SPAN = "POST /api/orders"
 
@@ -55,8 +57,9 @@ class ProgressSource(Protocol):
 
 
 def _status(now: Snapshot, elapsed: float) -> str:
-    line = (f"failed {now.outcomes.failed} | {now.outcomes.total / elapsed:,.0f} orders/s | "
-            f"{now.spans / elapsed:,.0f} spans/s | queue {now.queue}")
+    line = _("failed {failed} | {orders} orders/s | {spans} spans/s | queue {queue}").format(
+        failed=f"{now.outcomes.failed:,}", orders=f"{now.outcomes.total / elapsed:,.0f}",
+        spans=f"{now.spans / elapsed:,.0f}", queue=f"{now.queue:,}")
     return f"{line} | {now.export}" if now.export else line
 
 
@@ -64,8 +67,8 @@ def _status(now: Snapshot, elapsed: float) -> str:
 def progress_display(run: ProgressSource, console: Console, enabled: bool,
                      plain: bool = False) -> Iterator[Callable[[], None]]:
     """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
-    10 times a second; with ``plain`` (a pipe, a CI log) it prints a line every 5 s, and
-    at once when export starts failing."""
+    10 times a second, and once more at the end with the final count; with ``plain`` (a
+    pipe, a CI log) it prints a line every 5 s, and at once when export starts failing."""
     started, last, told = time.monotonic(), [time.monotonic()], [""]
     if not enabled:
         def plain_tick() -> None:
@@ -75,28 +78,33 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool,
             snap = run.snapshot()
             if now - last[0] >= 5 or (snap.export and not told[0]):
                 last[0], told[0] = now, snap.export
-                done = f"{snap.outcomes.total}" + (f"/{run.planned}" if run.planned else "")
-                console.print(f"orders {done} | {_status(snap, max(now - started, 1e-6))}",
-                              soft_wrap=True)
+                done = f"{snap.outcomes.total:,}" + (f"/{run.planned:,}" if run.planned else "")
+                say(console, _("orders {done} | {status}").format(
+                    done=done, status=_status(snap, max(now - started, 1e-6))))
         yield plain_tick
         return
-    # Fits 80 columns: a short bar, done/total, then the live rates.
-    columns = [BarColumn(bar_width=12), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-               TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress:
+    # The count never gives way: the bar takes what is left, the status is cut first.
+    columns = [BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=8)),
+               MofNCompleteColumn(table_column=Column(no_wrap=True)),
+               TextColumn("{task.fields[status]}",
+                          table_column=Column(ratio=4, no_wrap=True, overflow="ellipsis")),
+               TimeElapsedColumn(table_column=Column(no_wrap=True))]
+    with Progress(*columns, console=console, transient=False, expand=True) as progress:
         task = progress.add_task("orders", total=run.planned, status="")
+
+        def update() -> None:
+            snap = run.snapshot()
+            progress.update(task, completed=snap.outcomes.total,
+                            status=_status(snap, max(time.monotonic() - started, 1e-6)))
 
         def tick() -> None:
             now = time.monotonic()
-            if now - last[0] < 0.1:
-                return
-            last[0] = now
-            snap = run.snapshot()
-            progress.update(task, completed=snap.outcomes.total,
-                            status=_status(snap, max(now - started, 1e-6)))
+            if now - last[0] >= 0.1:
+                last[0] = now
+                update()
 
         yield tick
-        tick()
+        update()  # the last frame shows the final count, whenever the last tick was
 
 
 @dataclass(frozen=True)
@@ -174,16 +182,23 @@ def _pace_line(summary: LoadSummary) -> str | None:
     pace, wall = summary.pace, summary.wall_s
     if not pace.real_time or pace.not_started == 0 and pace.held_s < max(0.5, 0.01 * wall):
         return None
-    achieved = summary.outcomes.total / wall if wall else 0.0
-    target = f"target {pace.target_rate:,.0f}/s, " if pace.target_rate else ""
-    skipped = f"{pace.not_started:,} orders not started"
+    achieved = f"{summary.outcomes.total / wall if wall else 0.0:,.0f}"
+    target = f"{pace.target_rate:,.0f}" if pace.target_rate else None
+    skipped = f"{pace.not_started:,}"
     if pace.held_s < max(0.5, 0.01 * wall):  # never held: the simulation itself fell behind
-        return (f"⚠ {target}achieved {achieved:,.0f}/s: this machine could not keep up ({skipped}); "
-                f"try a lower --rate, or --speed 0")
-    skipped = f"; {skipped}" if pace.not_started else ""
-    return (f"⚠ {target}achieved {achieved:,.0f}/s: export could not keep up (new orders waited "
-            f"{pace.held_s:.1f} s for the exporter{skipped}); the latencies above are the "
-            f"simulated system's, not the exporter's")
+        text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up "
+                  "({skipped} orders not started); try a lower --rate, or --speed 0")
+                if target else _("achieved {achieved}/s: this machine could not keep up "
+                                 "({skipped} orders not started); try --speed 0"))
+    else:
+        text = (_("target {target}/s, achieved {achieved}/s: export could not keep up (new orders "
+                  "waited {held} s for the exporter; {skipped} orders not started); the latencies "
+                  "above are the simulated system's, not the exporter's") if target else
+                _("achieved {achieved}/s: export could not keep up (new orders waited {held} s for "
+                  "the exporter); the latencies above are the simulated system's, not the "
+                  "exporter's"))
+    return "⚠ " + text.format(target=target, achieved=achieved, skipped=skipped,
+                              held=f"{pace.held_s:.1f}")
 
 
 def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: bool) -> None:
@@ -192,37 +207,50 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         out.print_json(data=data)
     else:
         o = data["orders"]
-        out.print(f"Orders: {o['total']} in {data['wall_s']:.2f} s ({data['orders_per_s']:,.0f}/s): "
-                  f"{o['ok']} ok, {o['out_of_stock']} out of stock, {o['declined']} declined"
-                  + (f", {o['errors']} errors" if o["errors"] else "")
-                  + (f", {o['interrupted']} interrupted" if o["interrupted"] else ""))
-        table = Table(title="Latency per span (ms)", title_justify="left")
-        for column in ("span", "count", "p50", "p95", "p99", "max"):
-            table.add_column(column, justify="left" if column == "span" else "right")
+        outcomes = _("{ok} ok, {out_of_stock} out of stock, {declined} declined").format(
+            ok=f"{o['ok']:,}", out_of_stock=f"{o['out_of_stock']:,}", declined=f"{o['declined']:,}")
+        if o["errors"]:
+            outcomes += ", " + _("{n} errors").format(n=f"{o['errors']:,}")
+        if o["interrupted"]:
+            outcomes += ", " + _("{n} interrupted").format(n=f"{o['interrupted']:,}")
+        say(out, _("Orders: {total} in {seconds} s ({rate}/s): {outcomes}").format(
+            total=f"{o['total']:,}", seconds=f"{data['wall_s']:.2f}",
+            rate=f"{data['orders_per_s']:,.0f}", outcomes=outcomes))
+        table = Table(title=_("Latency per span (ms)"), title_justify="left")
+        for column, justify in ((_("span"), "left"), (_("count"), "right"), ("p50", "right"),
+                                ("p95", "right"), ("p99", "right"), ("max", "right")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
         for name, row in data["latency_ms"].items():
             table.add_row(name, f"{row['count']:,}", f"{row['p50']:.1f}", f"{row['p95']:.1f}",
                           f"{row['p99']:.1f}", f"{row['max']:.1f}")
         out.print(table)
-        rss = (f"peak RSS per worker {', '.join(f'{w.peak_rss_mb:.0f}' for w in summary.workers)} MB"
-               if summary.workers else f"peak RSS {data['peak_rss_mb']:.0f} MB")
-        rates = f"({data['spans_per_s']:,.0f} spans/s, {rss})"
+        if summary.workers:
+            rss = _("peak RSS per worker {list} MB").format(
+                list=", ".join(f"{w.peak_rss_mb:.0f}" for w in summary.workers))
+        else:
+            rss = _("peak RSS {mb} MB").format(mb=f"{data['peak_rss_mb']:.0f}")
+        rates = _("({spans} spans/s, {rss})").format(spans=f"{data['spans_per_s']:,.0f}", rss=rss)
+        created = f"{summary.spans_created:,}"
         if not summary.exports:
-            out.print(f"Spans: {summary.spans_created:,} created, export off  {rates}")
+            say(out, _("Spans: {created} created, export off  {rates}").format(
+                created=created, rates=rates))
         for report in summary.exports:
-            out.print(f"Spans: {summary.spans_created:,} created, {report.exported:,} exported to "
-                      f"{report.destination}  {rates}")
+            say(out, _("Spans: {created} created, {exported} exported to {destination}  "
+                       "{rates}").format(created=created, exported=f"{report.exported:,}",
+                                         destination=report.destination, rates=rates))
         if summary.output is not None and summary.output.error is None:
-            out.print(file_line(summary.output), style="dim")
+            say(out, file_line(summary.output), style="dim")
     for report in summary.exports:
         if not report.ok:
-            err.print(problem_line(report), style="yellow", soft_wrap=True)
+            say(err, problem_line(report), style="yellow")
     if summary.output is not None and summary.output.error is not None:
-        err.print(file_line(summary.output), style="yellow", soft_wrap=True)
+        say(err, file_line(summary.output), style="yellow")
     pace = _pace_line(summary)
     if pace:
-        err.print(pace, style="yellow", soft_wrap=True)
+        say(err, pace, style="yellow")
     for worker in summary.workers:
         if worker.problem:
-            err.print(f"⚠ worker {worker.index} {worker.problem}; it had accounted for "
-                      f"{worker.orders:,} orders and {worker.spans:,} spans (counted above)",
-                      style="yellow", soft_wrap=True)
+            say(err, "⚠ " + _("worker {index} {problem}; it had accounted for {orders} orders and "
+                              "{spans} spans (counted above)").format(
+                index=worker.index, problem=worker.problem, orders=f"{worker.orders:,}",
+                spans=f"{worker.spans:,}"), style="yellow")

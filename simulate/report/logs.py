@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..world.log import LogLine, LogSink
+from .terminal import say
 
 _STYLES = {"❌": "bold red", "✅": "bold green", "✓": "green", "→": "cyan"}
 
@@ -31,7 +32,7 @@ class ConsoleLog:
         if line.detail:
             return
         with self._lock:
-            self.console.print(Text(line.text, style=_STYLES.get(line.icon, "")), soft_wrap=True)
+            say(self.console, Text(line.text, style=_STYLES.get(line.icon, "")))
 
 
 class MemoryLog:

@@ -14,6 +14,7 @@ import sys
 from typing import IO
 
 from rich.console import Console
+from rich.text import Text
 
 # The seed's icons and ours, for consoles that cannot print them.
 PLAIN_ICONS = {"📥": ">>", "📦": "[]", "✓": "+", "📊": "[]", "💳": "$", "→": "->", "💾": "[]",
@@ -91,3 +92,9 @@ def consoles(stdout: IO[str] | None = None,
     err = resilient(stderr or sys.stderr)
     return (Console(file=out, highlight=False, emoji=False),
             Console(file=err, highlight=False, emoji=False))
+
+
+def say(console: Console, text: str | Text, style: str = "") -> None:
+    """Prose: wrapped at word boundaries on a terminal, one unbroken line in a pipe (so a
+    trace id or a path is never cut by the pipe's assumed 80 columns)."""
+    console.print(text, style=style, soft_wrap=not console.is_terminal)

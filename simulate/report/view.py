@@ -13,11 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .analysis import Analysis, Trace, analyse
+from ..i18n import _
+from .analysis import Analysis, Suggestion, Trace, analyse
 from .records import SpanRecord
-
-KIND_LABEL = {"SERVER": "server", "CLIENT": "client", "INTERNAL": "internal",
-              "PRODUCER": "producer", "CONSUMER": "consumer"}
+from .terminal import say
 
 
 def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord]]:
@@ -44,6 +43,12 @@ def waterfall(span: SpanRecord, t0: int, t1: int, width: int) -> str:
     return " " * start + "█" * (end - start) + " " * (width - end)
 
 
+def kind_label(kind: str) -> str:
+    """SERVER -> server (or the reader's word for it)."""
+    return {"SERVER": _("server"), "CLIENT": _("client"), "INTERNAL": _("internal"),
+            "PRODUCER": _("producer"), "CONSUMER": _("consumer")}.get(kind, kind.lower())
+
+
 def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
     """The tree with a waterfall column that takes whatever width is left."""
     trace = Trace(spans)
@@ -51,52 +56,75 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
     t1 = max(s.end_ns for s in trace.spans)
     rows = [(prefix, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}")
             for prefix, span in _prefixes(trace)]
-    name_w = max(len(p) + len(label) for p, _, label in rows)
+    name_w = max(len(p) + len(label) for p, _unused, label in rows)
     service_w = max(len(s.service) for s in trace.spans)
-    kind_w = max(len(KIND_LABEL.get(s.kind.name, s.kind.name)) for s in trace.spans)
+    kind_w = max(len(kind_label(s.kind.name)) for s in trace.spans)
     bar_w = max(10, min(60, width - name_w - service_w - kind_w - 3))
+    title = _("Trace: {spans} spans, {services} services, {ms} ms").format(
+        spans=len(trace.spans), services=len({s.service for s in trace.spans}),
+        ms=f"{(t1 - t0) / 1e6:.1f}")
     table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), show_edge=False,
-                  title=f"Trace: {len(trace.spans)} spans, "
-                        f"{len({s.service for s in trace.spans})} services, "
-                        f"{(t1 - t0) / 1e6:.1f} ms", title_justify="left", title_style="bold")
-    table.add_column("span", no_wrap=True)
-    table.add_column("service", no_wrap=True, style="cyan")
-    table.add_column("kind", no_wrap=True, style="dim")
+                  title=title, title_justify="left", title_style="bold")
+    table.add_column(_("span"), no_wrap=True)
+    table.add_column(_("service"), no_wrap=True, style="cyan")
+    table.add_column(_("kind"), no_wrap=True, style="dim")
     axis_end = f"{(t1 - t0) / 1e6:.0f} ms"
     table.add_column("0" + axis_end.rjust(bar_w - 1), no_wrap=True, min_width=bar_w)
     for prefix, span, label in rows:
         style = "red" if span.error else ""
         table.add_row(Text(prefix, style="dim") + Text(label, style=style), span.service,
-                      KIND_LABEL.get(span.kind.name, span.kind.name.lower()),
+                      kind_label(span.kind.name),
                       Text(waterfall(span, t0, t1, bar_w), style=style or "green"))
     return table
+
+
+def short_title(service: str) -> str:
+    """payment-service -> Payment: how the seed's suggestions name a service."""
+    return service.removesuffix("-service").replace("-", " ").title()
+
+
+def suggestion_line(g: Suggestion) -> str:
+    """• Run Inventory and Payment in parallel: why: saves ~30 ms (--optimize parallel)."""
+    services = [short_title(s) for s in g.services]
+    headline = {
+        "parallel": _("Run {a} and {b} in parallel"),
+        "cache": _("Use a cache to cut database queries"),
+        "async": _("Send notifications asynchronously ({c})"),
+    }[g.kind].format(a=services[0], b=services[-1], c=services[0])
+    reason = _(g.template).format(**dict(g.values))
+    return _("• {headline}: {reason}: saves ~{ms} ms (--optimize {kind})").format(
+        headline=headline, reason=reason, ms=f"{g.saving_ms:.0f}", kind=g.kind)
+
+
+def shown_suggestions(report: Analysis) -> list[Suggestion]:
+    """The ones worth a reader's time: a saving of under half a millisecond is not one."""
+    return [g for g in report.suggestions if g.saving_ms >= 0.5]
 
 
 def analysis_table(report: Analysis) -> Table:
     """The seed's 性能分析, computed: total, slowest step, where time goes, suggestions."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    grid.add_row("Total latency", f"{report.total_ms:.1f} ms")
+    grid.add_column(overflow="fold")  # CJK text has no spaces to wrap at
+    grid.add_row(_("Total latency"), f"{report.total_ms:.1f} ms")
     slow = report.slowest_step
-    grid.add_row("Slowest step", f"{_service_title(slow.service)} ({slow.name}, "
-                                 f"{slow.duration_ms:.1f} ms)")
+    grid.add_row(_("Slowest step"), f"{_service_title(slow.service)} ({slow.name}, "
+                                    f"{slow.duration_ms:.1f} ms)")
     most = report.most_self_time
-    grid.add_row("Most own work", f"{most.name} ({most.service}): {most.self_ms:.1f} ms "
-                                  f"outside its children")
-    grid.add_row("Own work/service",
+    grid.add_row(_("Most own work"), _("{span} ({service}): {ms} ms outside its children").format(
+        span=most.name, service=most.service, ms=f"{most.self_ms:.1f}"))
+    grid.add_row(_("Own work/service"),
                  ", ".join(f"{k} {v:.0f} ms" for k, v in report.services_ms.items()))
-    grid.add_row("Critical path", " → ".join(report.critical_path))
+    grid.add_row(_("Critical path"), " → ".join(report.critical_path))
     if report.failure:
         f = report.failure
-        text = f"the trace shows the failure at {f.span} ({f.service}): {f.message}"
+        text = _("the trace shows the failure at {span} ({service}): {message}").format(
+            span=f.span, service=f.service, message=f.message)
         if f.detail:
             text += f"; {f.detail}"
-        grid.add_row(Text("Failure", style="bold red"), Text(text, style="red"))
-    for i, g in enumerate(report.suggestions):
-        grid.add_row("Suggestions" if i == 0 else "",
-                     f"• {g.kind}: {g.reason}: saves ~{g.saving_ms:.0f} ms "
-                     f"(--optimize {g.kind})")
+        grid.add_row(Text(_("Failure"), style="bold red"), Text(text, style="red"))
+    for i, g in enumerate(shown_suggestions(report)):
+        grid.add_row(_("Suggestions") if i == 0 else "", suggestion_line(g))
     return grid
 
 
@@ -111,8 +139,13 @@ def render(spans: Sequence[SpanRecord], console: Console, report: Analysis | Non
     console.print()
     console.print(trace_table(spans, width=console.width))
     console.print()
-    console.print(Text("Performance analysis", style="bold underline"))
+    console.print(Text(_("Performance analysis"), style="bold underline"))
     console.print(analysis_table(report))
+    extent_ms = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
+    if extent_ms - report.total_ms >= 0.5:
+        say(console, _("The trace lasts {extent} ms and the response {total} ms: work the response "
+                       "did not wait for (an asynchronous step) ends after it.").format(
+            extent=f"{extent_ms:.1f}", total=f"{report.total_ms:.1f}"), style="dim")
     return report
 
 
@@ -121,9 +154,11 @@ def render_linked(linked: Sequence[SpanRecord], spans: Sequence[SpanRecord], con
     if not linked:
         return
     console.print()
-    console.print(Text("Linked traces (follow the link in Jaeger)", style="bold underline"))
+    console.print(Text(_("Linked traces (follow the link in Jaeger)"), style="bold underline"))
     order_start = min(s.start_ns for s in spans)
     for span in linked:
-        console.print(f"  {span.name} ({span.duration_ms:.0f}ms)  {span.service}  "
-                      f"{KIND_LABEL.get(span.kind.name, span.kind.name)}  trace {span.trace_id:032x}, "
-                      f"starts {(span.start_ns - order_start) / 1e6:.0f} ms after the order")
+        say(console, "  " + _("{span} ({ms}ms)  {service}  {kind}  trace {trace_id}, starts {after} ms "
+                              "after the order").format(
+            span=span.name, ms=f"{span.duration_ms:.0f}", service=span.service,
+            kind=kind_label(span.kind.name), trace_id=f"{span.trace_id:032x}",
+            after=f"{(span.start_ns - order_start) / 1e6:.0f}"))

@@ -10,8 +10,9 @@ from typing import IO
 
 from rich.console import Console
 
+from ..i18n import _
 from ..report.export_summary import delivered_line, file_line, problem_line
-from ..report.terminal import resilient
+from ..report.terminal import resilient, say
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..world.clock import StopFlag
@@ -31,7 +32,8 @@ def open_output(path: str | None) -> OtlpJsonFileProcessor | None:
     try:
         stream: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - the sink owns it
     except OSError as exc:
-        raise OutputError(f"argument --output: cannot write {path!r}: {exc.strerror}") from None
+        raise OutputError(_("argument --output: cannot write {path}: {reason}").format(
+            path=repr(path), reason=exc.strerror)) from None
     return OtlpJsonFileProcessor(stream, path)
 
 
@@ -49,7 +51,7 @@ def guarded_std_streams() -> Iterator[None]:
 
 def input_error(message: str) -> int:
     """Bad input found inside a run: one line in argparse's style, exit status 2."""
-    print(f"main.py: error: {message}", file=sys.stderr)
+    print(_("main.py: error: {message} (see --help)").format(message=message), file=sys.stderr)
     return 2
 
 
@@ -60,11 +62,13 @@ def finish_export(pipeline: ExportPipeline, stop: StopFlag, err: Console, budget
     while not pipeline.flush(0.05):
         if stop.urgent:
             left = pipeline.abandon()
-            err.print(f"abandoned the flush: {left:,} spans not delivered", style="yellow")
+            say(err, _("abandoned the flush: {count} spans not delivered").format(count=f"{left:,}"),
+                style="yellow")
             return
         if stop.requested and not told:
             told = True
-            err.print(f"flushing {pipeline.backlog:,} spans (Ctrl-C again to abandon)", style="yellow")
+            say(err, _("flushing {count} spans (Ctrl-C again to abandon)").format(
+                count=f"{pipeline.backlog:,}"), style="yellow")
         if time.monotonic() >= deadline:
             pipeline.abandon()  # counted: queued spans abandoned, a batch in flight unconfirmed
             return
@@ -80,15 +84,15 @@ def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bo
     """The closing export lines: one per destination, one for the --output file."""
     for report in pipeline.reports():
         if not report.ok:
-            err.print(problem_line(report), style="yellow", soft_wrap=True)
+            say(err, problem_line(report), style="yellow")
         elif not quiet and report.handed:
-            out.print(delivered_line(report), style="dim")
+            say(out, delivered_line(report), style="dim")
     if pipeline.file is not None:
         line = file_line(pipeline.file.report())
         if pipeline.file.error:
-            err.print(line, style="yellow", soft_wrap=True)
+            say(err, line, style="yellow")
         elif not quiet:
-            out.print(line, style="dim")
+            say(out, line, style="dim")
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:

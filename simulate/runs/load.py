@@ -27,8 +27,9 @@ from dataclasses import replace
 from opentelemetry.sdk.trace import SpanProcessor
 
 from ..config import LoadPlan, RunConfig
+from ..i18n import _
 from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
-from ..report.terminal import consoles
+from ..report.terminal import consoles, say
 from ..tracing.export_processor import LOAD
 from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
@@ -82,7 +83,7 @@ class LoadRun:
     def __init__(self, plan: LoadPlan, config: RunConfig, output: OtlpJsonFileProcessor | None,
                  stop: StopFlag):
         self.plan = plan
-        self.planned = plan.orders
+        self.planned = plan.planned_orders
         self.stop = stop
         self.rng = random.Random(plan.seed)
         timeout = config.export.timeout_ms if _timeout_configured() else LOAD_TIMEOUT_MS
@@ -264,7 +265,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
                 (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
             wall_s = time.monotonic() - started
             if stop.requested:
-                err.print("interrupted: orders in flight finished, flushing spans", style="yellow")
+                say(err, _("interrupted: orders in flight finished, flushing spans"), style="yellow")
             budget = run.settings.timeout_ms / 1000 + 0.5 if stop.requested else FINAL_FLUSH_S
             finish_export(run.pipeline, stop, err, budget)
             summary = run.summary(wall_s, stop.requested)

@@ -18,11 +18,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from rich.console import Console
 
 from ..config import RunConfig
+from ..i18n import _
 from ..report.analysis import Analysis
 from ..report.compare import comparison
 from ..report.html import Page
 from ..report.logs import MemoryLog, TeeLog
 from ..report.records import SpanRecord, by_trace, from_readable
+from ..report.terminal import say
 from ..tracing.histogram import Histogram
 from ..tracing.samples import TraceSamples
 from ..world.log import LogSink
@@ -44,7 +46,8 @@ class PageFile:
                 self.path = path
                 self._stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - written at the end
         except OSError as exc:
-            raise OutputError(f"argument --html: cannot write {path!r}: {exc.strerror}") from None
+            raise OutputError(_("argument --html: cannot write {path}: {reason}").format(
+                path=repr(path), reason=exc.strerror)) from None
 
     @classmethod
     def for_run(cls, config: RunConfig) -> PageFile | None:
@@ -55,9 +58,9 @@ class PageFile:
     def write(self, page: Page, console: Console) -> None:
         with self._stream:
             self._stream.write(page.html())
-        console.print(f"🌐 Trace page: {self.path}", soft_wrap=True, highlight=False)
+        say(console, "🌐 " + _("Trace page: {path}").format(path=self.path))
         if self.open_page and not webbrowser.open(Path(self.path).resolve().as_uri()):
-            console.print("   No browser found here: open the file in yours.", style="dim")
+            say(console, "   " + _("No browser found here: open the file in yours."), style="dim")
 
 
 def describe(config: RunConfig) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..i18n import _
 from ..report.html import Page
 from ..report.otlp_input import InputError, read_spans
 from ..report.records import SpanRecord, by_trace
@@ -40,7 +41,7 @@ def run_show(path: str, html: str | None, open_page: bool) -> int:
     try:
         records = read_spans(_text(path))
     except OSError as exc:
-        return input_error(f"{path}: cannot read: {exc.strerror}")
+        return input_error(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror))
     except InputError as exc:
         return input_error(f"{path}:{exc.line}: {exc.message}")
     try:

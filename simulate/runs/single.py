@@ -1,18 +1,21 @@
 """A single order (or --compare's two): log, trace id, view and analysis, export summary."""
 from __future__ import annotations
 
+import sys
+
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from rich.console import Console
 
 from ..config import RunConfig
+from ..i18n import _
 from ..report.analysis import Analysis, analyse
-from ..report.compare import compare_table, comparison
+from ..report.compare import compare_note, compare_table, comparison
 from ..report.diagnosis import diagnosis
 from ..report.logs import ConsoleLog, JsonLog
 from ..report.records import SpanRecord, from_readable
-from ..report.terminal import consoles
+from ..report.terminal import consoles, say
 from ..report.view import render, render_linked
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
@@ -100,18 +103,21 @@ class SingleRun:
     def run(self) -> int:
         config, out, err = self.config, self.out, self.err
         telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
-        log: LogSink | None = JsonLog() if config.log_format == "json" else (
-            None if self.quiet else ConsoleLog(out))
+        # --json keeps stdout for its one document: a JSON log then goes to stderr.
+        log: LogSink | None = (JsonLog(sys.stderr if self.quiet else None)
+                               if config.log_format == "json" else
+                               None if self.quiet else ConsoleLog(out))
         log = self.page.tee(log) if self.page else log
         clock = make_clock(config.speed, self.stop)
         plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
         try:
             for plan in plans:
                 if config.compare and not self.quiet:
-                    out.rule(f"--optimize {','.join(sorted(plan))}" if plan else "baseline", style="dim")
+                    out.rule(f"--optimize {','.join(sorted(plan))}" if plan else _("baseline"),
+                             style="dim")
                 self._show(run_order(telemetry, clock, log, config.scenario, plan), plan)
         except RunInterrupted:
-            err.print("interrupted: flushing the spans recorded so far", style="yellow")
+            say(err, _("interrupted: flushing the spans recorded so far"), style="yellow")
         finish_export(self.pipeline, self.stop, err, config.export.timeout_ms / 1000 + 0.5)
         delivered = all_delivered(self.pipeline)
         if not self.stop.requested:
@@ -119,7 +125,8 @@ class SingleRun:
         print_export(self.pipeline, out, err, self.quiet)
         if delivered and config.export.exports_otlp and not self.quiet:
             for report in self.reports:
-                out.print(f"🔗 Jaeger: {config.jaeger_url}/trace/{report.trace_id}")
+                say(out, "🔗 " + _("Jaeger: {url}").format(
+                    url=f"{config.jaeger_url}/trace/{report.trace_id}"))
         if self.page:
             self.page.finish(self.reports, err if self.quiet else out)
         return final_status(self.stop, delivered)
@@ -132,9 +139,10 @@ class SingleRun:
         spans, linked = _trace_spans(self.captured, outcome.trace_id)
         if not self.quiet:
             if spans and outcome.trace_id:
-                self.out.print(f"🔎 Trace ID: {outcome.trace_id}", style="bold")
+                say(self.out, "🔎 " + _("Trace ID: {trace_id}").format(trace_id=outcome.trace_id),
+                    style="bold")
             else:
-                self.out.print(_why_no_trace(outcome), style="bold")
+                say(self.out, _why_no_trace(outcome), style="bold")
         if not spans or outcome.trace_id is None:
             return
         report = analyse(spans, outcome.trace_id)
@@ -155,6 +163,9 @@ class SingleRun:
             else:
                 out.print()
                 out.print(compare_table(self.reports[0], self.reports[1], switches))
+                note = compare_note(self.reports[0], self.reports[1], switches)
+                if note:
+                    say(out, note, style="dim")
         elif config.json:
             out.print_json(data=self.reports[0].to_dict() if self.reports else None)
         elif self.reports and self.reports[0].failure:
@@ -162,11 +173,11 @@ class SingleRun:
             out.print()
             link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
             for line in diagnosis(report, link):
-                out.print(line, style="red", soft_wrap=True)
+                say(out, line, style="red")
 
 
 def _why_no_trace(outcome: OrderOutcome) -> str:
     if outcome.trace_id and not outcome.sampled:
-        return ("🔎 No trace recorded: the sampler dropped this order's trace "
-                "(OTEL_TRACES_SAMPLER), so there is no trace id to look up")
-    return "🔎 No trace recorded (OTEL_SDK_DISABLED=true)"
+        return "🔎 " + _("No trace recorded: the sampler dropped this order's trace "
+                        "(OTEL_TRACES_SAMPLER), so there is no trace id to look up")
+    return "🔎 " + _("No trace recorded (OTEL_SDK_DISABLED=true)")

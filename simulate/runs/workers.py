@@ -30,6 +30,7 @@ from typing import Any
 from rich.console import Console
 
 from ..config import LoadPlan, RunConfig
+from ..i18n import _
 from ..report.load_report import (
     LoadSummary,
     Outcomes,
@@ -39,7 +40,7 @@ from ..report.load_report import (
     print_summary,
     progress_display,
 )
-from ..report.terminal import consoles
+from ..report.terminal import consoles, say
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
 from ..tracing.otlp_file import FileReport
@@ -135,7 +136,7 @@ class Fleet:
         plan = config.load
         assert plan is not None
         self.plan, self.stop = plan, stop
-        self.planned = plan.orders
+        self.planned = plan.planned_orders
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue()
         self.processes: list[BaseProcess] = [
@@ -245,7 +246,7 @@ def run_workers(config: RunConfig, stop: StopFlag | None = None) -> int:
                               plain=not out.is_terminal and not config.json) as tick:
             fleet.run(tick)
         if stop.requested:
-            err.print("interrupted: every worker stopped and flushed", style="yellow")
+            say(err, _("interrupted: every worker stopped and flushed"), style="yellow")
         summary = fleet.summary(time.monotonic() - started)
         print_summary(summary, out, err, as_json=config.json)
         stopped = exit_status(stop)

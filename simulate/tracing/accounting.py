@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from ..i18n import N_
 from .delivery import Attempt, Delivery
 
 ABANDONED = Attempt(Delivery.UNCONFIRMED, "the flush was abandoned (Ctrl-C twice)",
-                    "spans in flight may have arrived; queued ones were never sent.")
+                    N_("Spans in flight may have arrived; queued ones were never sent."))
 
 
 class Accounts:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from opentelemetry.sdk.trace import ReadableSpan
 
+from ..i18n import N_
+
 
 class Delivery(enum.Enum):
     DELIVERED = "delivered"
@@ -43,13 +45,22 @@ class Sender(Protocol):
     def close(self) -> None: ...
 
 
-NO_COLLECTOR = ("Is a collector listening there? Start one (README: 'See the trace in Jaeger'), "
-                "point --endpoint at yours, or use --no-export.")
-CREDENTIALS = ("the collector refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS or the "
-               "user:password in the endpoint (values are never printed).")
-OVERLOADED = "the collector is overloaded or restarting and asked to retry later."
-SLOW = ("the collector did not answer within the export timeout and may still have them: raise "
-        "OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) if it is just slow.")
+# The hints, whole sentences: marked for the catalog here, translated where they are shown.
+NO_COLLECTOR = N_("Is a collector listening there? Start one (README: 'See the trace in "
+                  "Jaeger'), point --endpoint at yours, or use --no-export.")
+CREDENTIALS = N_("The collector refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS or the "
+                 "user:password in the endpoint (values are never printed).")
+OVERLOADED = N_("The collector is overloaded or restarting and asked to retry later.")
+SLOW = N_("The collector did not answer within the export timeout and may still have them: raise "
+          "OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) if it is just slow.")
+WRONG_HOST = N_("Check the host in the endpoint.")
+WRONG_TLS = N_("Check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")
+NOT_OTLP_GRPC = N_("This port does not serve OTLP/gRPC traces: the wrong port, or an OTLP/HTTP one "
+                   "(--protocol http/protobuf).")
+NOT_OTLP_HTTP = N_("Nothing takes OTLP traces at that path there: check the port and the path "
+                   "(the generic endpoint variable gets /v1/traces appended, the TRACES one not).")
+TOO_LARGE = N_("The batch was too large for the collector.")
+ANSWERED_ERROR = N_("The collector answered with an error.")
 
 
 def first_line(text: str, limit: int = 120) -> str:

@@ -10,6 +10,7 @@ import math
 import threading
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.semconv.attributes.db_attributes import DB_QUERY_SUMMARY
 
 _GROWTH = 1.02  # bucket i covers [1.02^i, 1.02^(i+1)) microseconds: ±1 % on any quantile
 _PER_LOG = 1.0 / math.log(_GROWTH)  # math.log(x) * k is much cheaper than math.log(x, base)
@@ -65,5 +66,8 @@ class SpanLatencies(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         ms = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+        # One row per query, not per span name: the slow query is what a reader looks for.
+        summary = span.attributes.get(DB_QUERY_SUMMARY) if span.attributes else None
+        name = f"{span.name} ({summary})" if summary else span.name
         with self._lock:
-            self.by_name.setdefault(span.name, Histogram()).record(ms)
+            self.by_name.setdefault(name, Histogram()).record(ms)

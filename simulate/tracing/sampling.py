@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler, TraceIdRatioBased
 
+from ..i18n import _
 from .settings import SettingsError
 
 _ROOTS = {"always_on": ALWAYS_ON, "always_off": ALWAYS_OFF}
@@ -32,12 +33,14 @@ def resolve_sampler(env: Mapping[str, str] | None = None) -> Sampler:
     env = os.environ if env is None else env
     name = env.get("OTEL_TRACES_SAMPLER", "parentbased_always_on").strip().lower()
     if name not in SAMPLERS:
-        raise SettingsError(f"OTEL_TRACES_SAMPLER={name!r}: choose one of {', '.join(SAMPLERS)}")
+        raise SettingsError(_("OTEL_TRACES_SAMPLER={value}: choose one of {choices}").format(
+            value=repr(name), choices=", ".join(SAMPLERS)))
     base = name.removeprefix("parentbased_")
     if base == "traceidratio":
         raw = env.get("OTEL_TRACES_SAMPLER_ARG", "1.0").strip()
         ratio = probability(raw)
         if ratio is None:
-            raise SettingsError(f"OTEL_TRACES_SAMPLER_ARG={raw!r}: expected a ratio from 0 to 1")
+            raise SettingsError(_("OTEL_TRACES_SAMPLER_ARG={value}: expected a ratio from 0 to "
+                                  "1").format(value=repr(raw)))
         return ParentBased(TraceIdRatioBased(ratio))
     return ParentBased(_ROOTS[base])

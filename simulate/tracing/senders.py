@@ -23,7 +23,21 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-from .delivery import CREDENTIALS, NO_COLLECTOR, OVERLOADED, SLOW, Attempt, Delivery, first_line
+from .delivery import (
+    ANSWERED_ERROR,
+    CREDENTIALS,
+    NO_COLLECTOR,
+    NOT_OTLP_GRPC,
+    NOT_OTLP_HTTP,
+    OVERLOADED,
+    SLOW,
+    TOO_LARGE,
+    WRONG_HOST,
+    WRONG_TLS,
+    Attempt,
+    Delivery,
+    first_line,
+)
 from .settings import ExportSettings
 
 USER_AGENT = "ordertrace-otlp"
@@ -48,10 +62,10 @@ def classify_grpc(code: str, details: str, timeout_ms: float) -> Attempt:
     if code == "UNAVAILABLE":
         if "dns" in text or "name resolution" in text or "domain name" in text:
             return Attempt(Delivery.FAILED, "UNAVAILABLE: cannot resolve the host name",
-                           "check the host in the endpoint.")
+                           WRONG_HOST)
         if "ssl" in text or "handshake" in text or "tls" in text:
             return Attempt(Delivery.FAILED, "UNAVAILABLE: TLS handshake failed",
-                           "check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")
+                           WRONG_TLS)
         if "refused" in text:
             return Attempt(Delivery.FAILED, "UNAVAILABLE: connection refused", NO_COLLECTOR)
         why = first_line(details, 60) or "unreachable"
@@ -59,14 +73,13 @@ def classify_grpc(code: str, details: str, timeout_ms: float) -> Attempt:
     if code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
         return Attempt(Delivery.FAILED, code, CREDENTIALS)
     if code == "UNIMPLEMENTED":
-        return Attempt(Delivery.FAILED, code, "this port does not serve OTLP/gRPC traces: the wrong "
-                                              "port, or an OTLP/HTTP one (--protocol http/protobuf).")
+        return Attempt(Delivery.FAILED, code, NOT_OTLP_GRPC)
     if code == "RESOURCE_EXHAUSTED":
         return Attempt(Delivery.FAILED, code, OVERLOADED, retryable=True)
     if code == "CANCELLED":
         return Attempt(Delivery.UNCONFIRMED, "CANCELLED: abandoned while in flight")
     return Attempt(Delivery.FAILED, f"{code}: {first_line(details, 80)}".rstrip(": "),
-                   "the collector answered with an error.", retryable=code in ("ABORTED", "DATA_LOSS"))
+                   ANSWERED_ERROR, retryable=code in ("ABORTED", "DATA_LOSS"))
 
 
 def classify_http(status: int, path: str) -> Attempt:
@@ -75,14 +88,12 @@ def classify_http(status: int, path: str) -> Attempt:
     if status in (401, 403):
         return Attempt(Delivery.FAILED, reason, CREDENTIALS)
     if status in (404, 405):
-        return Attempt(Delivery.FAILED, reason, f"nothing takes OTLP traces at {path} there: check the "
-                                                f"port and the path (the generic endpoint variable "
-                                                f"gets /v1/traces appended, the TRACES one not).")
+        return Attempt(Delivery.FAILED, f"{reason} at {path}", NOT_OTLP_HTTP)
     if status in (429, 502, 503, 504):
         return Attempt(Delivery.FAILED, reason, OVERLOADED, retryable=True)
     if status == 413:
-        return Attempt(Delivery.FAILED, reason, "the batch was too large for the collector.")
-    return Attempt(Delivery.FAILED, reason, "the collector answered with an error.")
+        return Attempt(Delivery.FAILED, reason, TOO_LARGE)
+    return Attempt(Delivery.FAILED, reason, ANSWERED_ERROR)
 
 
 class GrpcSender:
@@ -203,10 +214,10 @@ class HttpSender:
             return Attempt(Delivery.FAILED, "connection refused", NO_COLLECTOR)
         except socket.gaierror:
             return Attempt(Delivery.FAILED, f"cannot resolve {self._endpoint.host!r}",
-                           "check the host in the endpoint.")
+                           WRONG_HOST)
         except ssl.SSLError as exc:
             return Attempt(Delivery.FAILED, f"TLS failed: {exc.reason or type(exc).__name__}",
-                           "check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")
+                           WRONG_TLS)
         except OSError as exc:  # reset, closed by cancel(), unreachable...
             return Attempt(Delivery.UNCONFIRMED if response_started(connection) else Delivery.FAILED,
                            f"{type(exc).__name__}: {first_line(exc.strerror or str(exc), 60)}",

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+from ..i18n import _
+
 EXPORTERS = ("otlp", "console", "none")
 PROTOCOLS = ("grpc", "http/protobuf")
 COMPRESSIONS = ("none", "gzip")
@@ -107,34 +109,37 @@ def parse_endpoint(raw: str, protocol: str = "grpc", append_path: bool = False,
     shown = redact(raw)
 
     def bad(why: str) -> SettingsError:
-        origin = f" (from {source})" if source else ""
-        return SettingsError(f"invalid OTLP endpoint {shown!r}{origin}: {why}")
+        if source:
+            return SettingsError(_("invalid OTLP endpoint {url} (from {source}): {why}").format(
+                url=repr(shown), source=source, why=why))
+        return SettingsError(_("invalid OTLP endpoint {url}: {why}").format(url=repr(shown), why=why))
 
     value = raw.strip()
     if not value:
-        raise bad("it is empty (expected http(s)://host:port)")
+        raise bad(_("it is empty (expected http(s)://host:port)"))
     if "://" not in value:
         value = "http://" + value
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
-        raise bad(f"{exc} (expected http(s)://host:port)") from None
+        raise bad(_("{problem} (expected http(s)://host:port)").format(problem=exc)) from None
     if parts.scheme not in ("http", "https"):
-        raise bad(f"scheme {parts.scheme!r} (expected http:// or https://)")
+        raise bad(_("scheme {scheme} (expected http:// or https://)").format(
+            scheme=repr(parts.scheme)))
     host = parts.hostname or ""
     if not host:
-        raise bad("no host (expected http(s)://host:port)")
+        raise bad(_("no host (expected http(s)://host:port)"))
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not _HOST.match(host):
-            raise bad(f"{host!r} is not a host name") from None
+            raise bad(_("{host} is not a host name").format(host=repr(host))) from None
     if port == 0:
-        raise bad("port 0 is not a port to send to")
+        raise bad(_("port 0 is not a port to send to"))
     if protocol == "grpc":
         if parts.path not in ("", "/") or parts.query:
-            raise bad("a gRPC endpoint has no path")
+            raise bad(_("a gRPC endpoint has no path"))
         path = ""
     else:
         base = parts.path.rstrip("/")
@@ -160,14 +165,19 @@ def parse_headers(raw: str, source: str = "OTEL_EXPORTER_OTLP_HEADERS") -> dict[
         key = unquote(key.strip())
         if not sep:
             named = entry.partition(":")[0].strip()
-            what = f"the entry {named!r}" if ":" in entry and _TOKEN.match(named) else f"entry {number}"
-            raise SettingsError(f"{source}: {what} is not key=value (values are never printed)")
+            if ":" in entry and _TOKEN.match(named):
+                raise SettingsError(_("{source}: the entry {key} is not key=value (values are never "
+                                      "printed)").format(source=source, key=repr(named)))
+            raise SettingsError(_("{source}: entry {number} is not key=value (values are never "
+                                  "printed)").format(source=source, number=number))
         if not _TOKEN.match(key):
-            raise SettingsError(f"{source}: entry {number} has no valid header name before '='")
+            raise SettingsError(_("{source}: entry {number} has no valid header name before "
+                                  "'='").format(source=source, number=number))
         decoded = unquote(value.strip())
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
-            raise SettingsError(f"{source}: the value of {key.lower()!r} holds a control character "
-                                f"(a newline?); values are never printed")
+            raise SettingsError(_("{source}: the value of {key} holds a control character (a "
+                                  "newline?); values are never printed").format(
+                source=source, key=repr(key.lower())))
         headers[key.lower()] = decoded
     return headers
 
@@ -180,9 +190,11 @@ def _timeout_ms(env: Mapping[str, str]) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{key}={raw!r}: expected a number of milliseconds") from None
+        raise SettingsError(_("{name}={value}: expected a number of milliseconds").format(
+            name=key, value=repr(raw))) from None
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_MS:
-        raise SettingsError(f"{key}={raw!r}: expected milliseconds from 1 to {MAX_TIMEOUT_MS:.0f}")
+        raise SettingsError(_("{name}={value}: expected milliseconds from 1 to {most}").format(
+            name=key, value=repr(raw), most=f"{MAX_TIMEOUT_MS:.0f}"))
     return value
 
 
@@ -193,10 +205,12 @@ def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
     names = [n.strip().lower() for n in raw.split(",") if n.strip()]
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown or not names:
-        raise SettingsError(f"{source}: unknown traces exporter {', '.join(unknown) or raw!r}: "
-                            f"choose from {', '.join(EXPORTERS)} (a comma-separated list is allowed)")
+        raise SettingsError(_("{source}: unknown traces exporter {name}: choose from {choices} (a "
+                              "comma-separated list is allowed)").format(
+            source=source, name=", ".join(unknown) or repr(raw), choices=", ".join(EXPORTERS)))
     if "none" in names and len(set(names)) > 1:
-        raise SettingsError(f"{source}={raw!r}: 'none' cannot be combined with an exporter")
+        raise SettingsError(_("{source}={value}: 'none' cannot be combined with an exporter").format(
+            source=source, value=repr(raw)))
     return tuple(dict.fromkeys(n for n in names if n != "none"))
 
 
@@ -208,7 +222,8 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
     found = _env(env, "PROTOCOL")
     proto = (protocol or (found[1] if found else "grpc")).lower()
     if proto not in PROTOCOLS:
-        raise SettingsError(f"unsupported OTLP protocol {proto!r}: choose one of {', '.join(PROTOCOLS)}")
+        raise SettingsError(_("unsupported OTLP protocol {name}: choose one of {choices}").format(
+            name=repr(proto), choices=", ".join(PROTOCOLS)))
     if endpoint is not None:
         url, credentials = parse_endpoint(endpoint, proto, source="--endpoint")
     elif env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip():
@@ -227,11 +242,12 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
         headers.setdefault("authorization", credentials)  # an explicit header wins
     compression = (_env(env, "COMPRESSION") or ("", "none"))[1].lower()
     if compression not in COMPRESSIONS:
-        raise SettingsError(f"unsupported OTLP compression {compression!r}: choose one of "
-                            f"{', '.join(COMPRESSIONS)}")
+        raise SettingsError(_("unsupported OTLP compression {name}: choose one of {choices}").format(
+            name=repr(compression), choices=", ".join(COMPRESSIONS)))
     certificate = _env(env, "CERTIFICATE")
     if certificate and not os.path.isfile(certificate[1]):
-        raise SettingsError(f"{certificate[0]}: no such certificate file {certificate[1]!r}")
+        raise SettingsError(_("{name}: no such certificate file {path}").format(
+            name=certificate[0], path=repr(certificate[1])))
     return ExportSettings(
         exporters, proto, url, _timeout_ms(env),
         None if insecure is None else insecure[1].lower() == "true", headers,

@@ -1,0 +1,56 @@
+"""The program's words in the reader's language: gettext catalogs, English as the source.
+
+``--lang`` wins over ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``; a language without a
+catalog falls back to English without a word.  The seed's emoji log and what
+goes into spans, JSON and files stay English: they are data, not prose.
+Catalogs: ``simulate/locale/<lang>/LC_MESSAGES/ordertrace.po`` (edited) and its
+compiled ``.mo`` (shipped; ``tests/test_i18n.py`` checks it is fresh).
+"""
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DOMAIN = "ordertrace"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+CATALOGS = {"zh": "zh_CN"}  # language code -> catalog folder
+
+_active: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def language_from(flag: str | None, env: Mapping[str, str] | None = None) -> str:
+    """``zh``, ``en``...: the flag, else the first of LC_ALL, LC_MESSAGES, LANG that is set."""
+    env = os.environ if env is None else env
+    raw = flag or next((env[k] for k in ("LC_ALL", "LC_MESSAGES", "LANG") if env.get(k)), "en")
+    return raw.split(".")[0].split("_")[0].split("-")[0].lower() or "en"
+
+
+def use(language: str) -> str:
+    """Speak ``language`` from now on (English if there is no catalog for it)."""
+    global _active, _language
+    folder = CATALOGS.get(language)
+    _active = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder], fallback=True)
+               if folder else gettext.NullTranslations())
+    _language = language if folder else "en"
+    return _language
+
+
+def current() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    """The message in the current language (the English source if untranslated)."""
+    return _active.gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for it
+    """Marks a message for the catalog where it is defined; it is translated where shown."""
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _active.ngettext(singular, plural, n)
