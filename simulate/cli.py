@@ -16,6 +16,7 @@ from .config import (
     ConfigError,
     LoadPlan,
     RunConfig,
+    ServeConfig,
     check_range,
     parse_failure_rates,
     parse_optimizations,
@@ -55,6 +56,7 @@ examples:
   python main.py --orders 100000 --speed 0     as fast as the machine can, realistic timestamps
   python main.py --fail payment --html trace.html   the trace page: click a span for its details
   python main.py show spans.jsonl         the trace page of any OTLP/JSON lines file (show --help)
+  python main.py serve                    an HTTP server on 127.0.0.1:8080 with a page (serve --help)
 """
 
 
@@ -199,6 +201,44 @@ def build_show_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_serve_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py serve", description=(
+        "Run the API Gateway as a real HTTP server: POST /api/orders places an order (a trace "
+        "through the five services, continuing an incoming traceparent), GET / is a page to "
+        "place orders and watch their traces."), epilog=(
+        "examples:\n  python main.py serve\n  python main.py serve --port 9000 --no-export "
+        "--html-dir traces/\n  curl -s -X POST 127.0.0.1:8080/api/orders -d '{\"item_id\": "
+        "\"sku-0000\"}'"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--html-dir", metavar="DIR",
+                        help="also write each order's trace page to DIR/<trace id>.html")
+    parser.add_argument("--exporter", choices=EXPORTERS, help="otlp (default), console or none")
+    parser.add_argument("--no-export", action="store_true", help="do not export spans")
+    parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")
+    parser.add_argument("--protocol", choices=PROTOCOLS, help="OTLP transport (default grpc)")
+    parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the page's trace link")
+    return parser
+
+
+def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ServeConfig:
+    """The serve flags checked (export settings and sampler as for a run); bad ones exit 2."""
+    if not 0 <= args.port <= 65535:
+        parser.error(f"argument --port: expected 0 to 65535, got {args.port}")
+    if not args.host.strip():
+        parser.error("argument --host: an empty address")
+    try:
+        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
+                           protocol=args.protocol)
+        sampler = resolve_sampler()
+    except ValueError as exc:
+        parser.error(str(exc))
+    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
+    return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
+                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
+
+
 def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
     """``stop``: the flag the entry point's signal handlers set since start-up."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -206,6 +246,14 @@ def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int
         show = build_show_parser().parse_args(argv[1:])
         from .runs.show import run_show
         return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
+    if argv[:1] == ["serve"]:
+        serve_parser = build_serve_parser()
+        serve = serve_config(serve_parser, serve_parser.parse_args(argv[1:]))
+        if stop is not None and stop.requested:
+            return exit_status(stop) or 130
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+        from .runs.serve import run_serve
+        return run_serve(serve, stop)
     parser = build_parser()
     config = config_from_args(parser, parser.parse_args(argv))
     if stop is not None and stop.requested:
