@@ -71,13 +71,6 @@ class World:
     consumers: ConsumerGroup
 
 
-@dataclass(frozen=True)
-class OrderInfo:
-    order_id: str
-    status: int
-    optimizations: frozenset[str]
-
-
 class ServeApp:
     def __init__(self, config: ServeConfig, pipeline: ExportPipeline, telemetry: Telemetry,
                  clock: RealClock, store: RecentTraces, out: Console, err: Console):
@@ -88,7 +81,8 @@ class ServeApp:
         self._page = serve_page(jaeger=config.export.exports_otlp).encode()
         self._worlds: dict[frozenset[str], World] = {}
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
-        self._orders: OrderedDict[str, OrderInfo] = OrderedDict()  # trace id -> order, bounded
+        # trace id -> the order's answer and switches, for its page's title (bounded)
+        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str]]] = OrderedDict()
         self._tally: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._idle = threading.Condition()
@@ -157,8 +151,7 @@ class ServeApp:
         ms = (time.monotonic() - started) * 1000
         outcome = outcome_of(response)
         if outcome.trace_id and outcome.sampled:
-            self._remember(outcome.trace_id, OrderInfo(outcome.body.get("order_id", "?"),
-                                                       outcome.status, optimizations))
+            self._remember(outcome.trace_id, outcome, optimizations)
         return json_reply(response.status, response.body, response.headers,
                           after=lambda: self._after(world, outcome, optimizations, ms))
 
@@ -214,9 +207,9 @@ class ServeApp:
                                 {"Retry-After": "1"})
             time.sleep(0.01)
 
-    def _remember(self, trace_id: str, info: OrderInfo) -> None:
+    def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str]) -> None:
         with self._lock:
-            self._orders[trace_id] = info
+            self._orders[trace_id] = outcome, optimizations
             if len(self._orders) > KEEP_INFO:
                 self._orders.popitem(last=False)
 
@@ -238,21 +231,21 @@ class ServeApp:
     def trace_page(self, trace_id: str, wait_s: float = SETTLE_S) -> Page | None:
         """The trace's page once its work after the answer ended too (waits ``wait_s`` at most)."""
         with self._lock:
-            info = self._orders.get(trace_id)
+            order = self._orders.get(trace_id)
         key = int(trace_id, 16)
         # A created order published a notification: its consumer trace belongs on the page.
-        self.store.wait_settled(key, expect_linked=info is not None and info.status == 201,
+        self.store.wait_settled(key, expect_linked=order is not None and order[0].status == 201,
                                 timeout_s=wait_s)
         spans, notes, linked = self.store.get(key)
         if not spans:
             return None
-        if info is None:
+        if order is None:
             title, subtitle = f"Trace {trace_id}", ""
         else:
-            title = f"Order {info.order_id}: {info.status} {_phrase(info.status)}"
+            outcome, switches = order
+            title = f"Order {outcome.body.get('order_id', '?')}: {outcome.status} {_phrase(outcome.status)}"
             subtitle = " · ".join(["POST /api/orders on this server",
-                                   *([f"--optimize {','.join(sorted(info.optimizations))}"]
-                                     if info.optimizations else [])])
+                                   *([f"--optimize {','.join(sorted(switches))}"] if switches else [])])
         return order_page(from_readable(spans), [from_readable(s) for s in linked],
                           [n for n in notes if isinstance(n, LogLine)], title, subtitle)
 
