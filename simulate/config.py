@@ -73,6 +73,18 @@ class RunConfig:
     lang: str = "en"  # the language the run speaks (i18n)
 
 
+@dataclass(frozen=True)
+class ServeConfig:
+    """``main.py serve``: the API Gateway as a real HTTP server (runs/serve.py)."""
+
+    export: ExportSettings
+    sampler: Sampler
+    host: str = "127.0.0.1"
+    port: int = 8080
+    html_dir: str | None = None  # --html-dir DIR: each order's trace page as DIR/<trace id>.html
+    jaeger_url: str = DEFAULT_JAEGER_URL
+
+
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.
 LIMITS: dict[str, tuple[float, float]] = {
     "--speed": (0, 1000),  # 0 = no sleeping; 1000x faster is already a blur

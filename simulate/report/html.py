@@ -24,6 +24,8 @@ from .analysis import Trace, analyse, critical_path
 from .records import SpanRecord
 
 ASSETS = ("viewer.js", "panels.js")
+# No request of any kind: the page works from file://, offline.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
 def _hex(value: int | None, width: int) -> str | None:
@@ -140,8 +142,11 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath("page", name).read_text(encoding="utf-8")
 
 
-def render(data: dict[str, Any], title: str) -> str:
-    parts = {"title": html.escape(title), "css": _asset("viewer.css"),
-             "js": "\n".join(_asset(name) for name in ASSETS), "data": embed_json(data)}
+def render(data: dict[str, Any], title: str, csp: str = CSP, scripts: Sequence[str] = ASSETS,
+           styles: Sequence[str] = ("viewer.css",)) -> str:
+    """The page: the styles, the scripts and the data inlined, under ``csp``."""
+    parts = {"title": html.escape(title), "csp": csp,  # ours: no quote to escape
+             "css": "\n".join(_asset(name) for name in styles),
+             "js": "\n".join(_asset(name) for name in scripts), "data": embed_json(data)}
     # One pass over the template only: inserted text is never searched for placeholders.
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("page.html"))

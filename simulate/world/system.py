@@ -76,7 +76,11 @@ def place_order(system: System, order: OrderRequest | None = None,
                 headers: dict[str, str] | None = None) -> OrderOutcome:
     """What a client does: POST /api/orders over the wire (optionally with its own traceparent)."""
     request = HttpRequest("POST", "/api/orders", order or default_order())
-    response: HttpResponse = wire.call(system.gateway.handle, request, dict(headers or {}))
+    return outcome_of(wire.call(system.gateway.handle, request, dict(headers or {})))
+
+
+def outcome_of(response: HttpResponse) -> OrderOutcome:
+    """The gateway's answer, with the trace it names in its ``traceresponse`` header."""
     # traceresponse: 00-<trace id>-<span id>-<flags>
     parts = response.headers.get("traceresponse", "").split("-")
     trace_id = parts[1] if len(parts) == 4 and parts[1].strip("0") else None

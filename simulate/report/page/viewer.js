@@ -2,7 +2,8 @@
 // Plain DOM: every string from span data goes through textContent (el() below),
 // never innerHTML, so a span named <script> is shown as text.
 
-const DATA = JSON.parse(document.getElementById("trace-data").textContent);
+// let: the serve page (serve.js) puts each order's trace in here and calls indexTraces().
+let DATA = JSON.parse(document.getElementById("trace-data").textContent);
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
                  "#9c755f", "#ff9da7", "#bab0ac", "#86bcb6"];
 const state = { view: 0, open: new Set(), collapsed: new Set(), focus: null };
@@ -37,39 +38,44 @@ function fmtValue(value) {
 }
 
 // Index: spans by id, children, depth, incoming links; one colour per service.
+// A function, so that the serve page (serve.js) can index each order's trace as it comes.
 const TRACES = new Map();
 const COLOURS = new Map();
-for (const trace of DATA.traces) {
-  trace.byId = new Map(trace.spans.map((s) => [s.id, s]));
-  trace.children = new Map();
-  trace.roots = [];
-  trace.critical = new Set(trace.critical);
-  trace.end = 0;
-  for (const span of trace.spans) {
-    span.trace = trace;
-    span.incoming = [];
-    trace.end = Math.max(trace.end, span.start + span.dur);
-    if (!COLOURS.has(span.service)) COLOURS.set(span.service, PALETTE[COLOURS.size % PALETTE.length]);
-    const parent = span.parent && span.parent !== span.id ? trace.byId.get(span.parent) : null;
-    if (parent) {
-      if (!trace.children.has(parent.id)) trace.children.set(parent.id, []);
-      trace.children.get(parent.id).push(span);
-    } else trace.roots.push(span);
-  }
-  TRACES.set(trace.id, trace);
-}
 function findSpan(traceId, spanId) {
   const trace = TRACES.get(traceId);
   return trace ? trace.byId.get(spanId) || null : null;
 }
-for (const trace of DATA.traces) {
-  for (const span of trace.spans) {
-    for (const link of span.links) {
-      const target = findSpan(link.trace, link.span);
-      if (target) target.incoming.push(span);
+function indexTraces() {
+  TRACES.clear();
+  for (const trace of DATA.traces) {
+    trace.byId = new Map(trace.spans.map((s) => [s.id, s]));
+    trace.children = new Map();
+    trace.roots = [];
+    trace.critical = new Set(trace.critical);
+    trace.end = 0;
+    for (const span of trace.spans) {
+      span.trace = trace;
+      span.incoming = [];
+      trace.end = Math.max(trace.end, span.start + span.dur);
+      if (!COLOURS.has(span.service)) COLOURS.set(span.service, PALETTE[COLOURS.size % PALETTE.length]);
+      const parent = span.parent && span.parent !== span.id ? trace.byId.get(span.parent) : null;
+      if (parent) {
+        if (!trace.children.has(parent.id)) trace.children.set(parent.id, []);
+        trace.children.get(parent.id).push(span);
+      } else trace.roots.push(span);
+    }
+    TRACES.set(trace.id, trace);
+  }
+  for (const trace of DATA.traces) {
+    for (const span of trace.spans) {
+      for (const link of span.links) {
+        const target = findSpan(link.trace, link.span);
+        if (target) target.incoming.push(span);
+      }
     }
   }
 }
+indexTraces();
 function depthOf(trace) {
   let max = 0;
   const walk = (span, depth, seen) => {

@@ -65,6 +65,13 @@ class Database:
         with self._lock:
             return dict(self._conn.execute("SELECT item_id, stock FROM inventory").fetchall())
 
+    def find_order(self, order_id: str) -> dict[str, Any] | None:
+        """A saved order, column by column (``serve``'s GET /api/orders/{id}); None if absent."""
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,))
+            row = cursor.fetchone()
+            return dict(zip((c[0] for c in cursor.description), row)) if row else None
+
     def count_orders(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]

@@ -42,7 +42,8 @@ class ApiGateway(Service):
         with self.operation("POST /api/orders", headers=headers, attributes={
             HTTP_REQUEST_METHOD: request.method, HTTP_ROUTE: ROUTE, URL_PATH: request.path,
             URL_SCHEME: request.scheme, SERVER_ADDRESS: request.host, SERVER_PORT: request.port,
-            USER_AGENT_ORIGINAL: request.user_agent,
+            # A request without a User-Agent header gets no attribute, not an empty one.
+            **({USER_AGENT_ORIGINAL: request.user_agent} if request.user_agent else {}),
         }) as op:
             self.say("📥", "Received order request")
             body = request.body

@@ -75,9 +75,10 @@ class EmailWorker(Service):
         super().__init__(runtime)
         self._kafka = kafka
 
-    def poll(self) -> int:
-        """Process every message not yet seen by this consumer group; return how many."""
-        records = self._kafka.poll(TOPIC, self.group)
+    def poll(self, max_records: int = 100) -> int:
+        """Process the messages not yet seen by this consumer group (at most ``max_records``);
+        return how many."""
+        records = self._kafka.poll(TOPIC, self.group, max_records)
         for record in records:
             self._process(record)
         return len(records)

@@ -1,33 +1,13 @@
-"""The command line: flags -> a RunConfig -> a single run or a load run -> exit status.
-
-argparse lives here and nowhere else.  Bad input: one argparse-style line, exit 2.
-"""
+"""The parsers: every flag, its help, the examples; argparse errors as one line, exit 2."""
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Sequence
-from dataclasses import replace
 from typing import NoReturn
 
-from . import __version__, i18n
-from .config import (
-    DEFAULT_JAEGER_URL,
-    ConfigError,
-    LoadPlan,
-    RunConfig,
-    check_range,
-    parse_failure_rates,
-    parse_optimizations,
-    parse_workers,
-)
-from .i18n import _
-from .runs.signals import exit_status
-from .tracing.sampling import resolve_sampler
-from .tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS, resolve
-from .world.clock import StopFlag
-from .world.scenarios import FAILURES
+from .. import __version__
+from ..i18n import _
+from ..tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS
+from ..world.scenarios import FAILURES
 
 EPILOG = """\
 environment (flags win over these; TRACES_ variants win over the generic ones):
@@ -73,6 +53,7 @@ examples:
                                       load: 200 orders/s for a minute
   python main.py --orders 100000 --speed 0 --workers auto
                                       as fast as every core can, real timestamps
+  python main.py serve                an HTTP gateway and its page (serve -h)
 """
 
 
@@ -165,75 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
-    """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
-    load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
-                 "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed,
-                 "--workers": args.workers, "--id-offset": args.id_offset}
-    if args.orders is None and args.duration is None:
-        used = [flag for flag, value in load_only.items() if value is not None]
-        if used:
-            parser.error(_("argument {flag}: only in load mode (add --orders N or --duration "
-                           "S)").format(flag=used[0]))
-        return None
-    for flag, value in (("--orders", args.orders), ("--duration", args.duration),
-                        ("--rate", args.rate), ("--concurrency", args.concurrency),
-                        ("--jitter", args.jitter)):
-        if value is not None:
-            check_range(flag, value)
-    if args.rate is not None and args.concurrency is not None:
-        parser.error(_("argument --rate: not allowed with --concurrency (open loop or closed loop)"))
-    single_only = (("--fail", args.fail, _("argument --fail: not in load mode (use --failure-rate)")),
-                   ("--compare", args.compare, _("argument --compare: not in load mode")),
-                   ("--log-format", args.log_format != "emoji",
-                    _("argument --log-format: not in load mode (a load run prints no log)")),
-                   ("--no-view", args.no_view,
-                    _("argument --no-view: not in load mode (a load run draws no trace view)")))
-    for _flag, used, message in single_only:
-        if used:
-            parser.error(message)
-    workers = parse_workers(args.workers)
-    if args.concurrency is not None and args.concurrency < workers:
-        parser.error(_("argument --concurrency: {clients} clients cannot be split between {workers} "
-                       "workers").format(clients=args.concurrency, workers=workers))
-    if args.orders is not None and args.orders < workers:
-        parser.error(_("argument --orders: {orders} orders cannot be split between {workers} "
-                       "workers").format(orders=args.orders, workers=workers))
-    id_offset = args.id_offset
-    if id_offset is None:
-        index = os.environ.get("JOB_COMPLETION_INDEX", "").strip()  # a Kubernetes indexed Job
-        if index and not index.isdigit():
-            parser.error(_("JOB_COMPLETION_INDEX={value}: expected a number").format(value=repr(index)))
-        id_offset = int(index) if index else 0
-    check_range("--id-offset", id_offset)
-    return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
-                    concurrency=args.concurrency or workers,
-                    failure_rates=parse_failure_rates(args.failure_rate),
-                    jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed, workers=workers,
-                    id_offset=id_offset)
-
-
-def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
-    """Every flag checked and turned into a RunConfig; the first bad one exits 2."""
-    try:
-        check_range("--speed", args.speed)
-        if args.output is not None and not args.output.strip():
-            raise ConfigError(_("argument --output: an empty file name"))
-        optimizations = parse_optimizations(args.optimize)
-        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
-                           protocol=args.protocol)
-        sampler = resolve_sampler()
-        if args.compare and not optimizations:
-            raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
-        plan = _load_plan(parser, args)
-    except ValueError as exc:  # ConfigError and SettingsError
-        parser.error(str(exc))
-    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
-    return RunConfig(export=settings, sampler=sampler, scenario=args.fail or "none",
-                     speed=args.speed, view=not args.no_view, json=args.json,
-                     optimizations=optimizations, compare=args.compare, output=args.output,
-                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
-                     html=args.html, open_page=args.open)
 
 
 def build_show_parser() -> argparse.ArgumentParser:
@@ -250,38 +162,24 @@ def build_show_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _flag_value(argv: Sequence[str], flag: str) -> str | None:
-    """A flag's value found before argparse runs (``--lang zh`` or ``--lang=zh``)."""
-    for i, arg in enumerate(argv):
-        if arg == flag and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith(flag + "="):
-            return arg.split("=", 1)[1]
-    return None
+def build_serve_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py serve", description=(
+        "Run the API Gateway as a real HTTP server: POST /api/orders places an order (a trace "
+        "through the five services, continuing an incoming traceparent), GET / is a page to "
+        "place orders and watch their traces."), epilog=(
+        "examples:\n  python main.py serve\n  python main.py serve --port 9000 --no-export "
+        "--html-dir traces/\n  curl -s -X POST 127.0.0.1:8080/api/orders -d '{\"item_id\": "
+        "\"sku-0000\"}'"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--html-dir", metavar="DIR",
+                        help="also write each order's trace page to DIR/<trace id>.html")
+    parser.add_argument("--exporter", choices=EXPORTERS, help="otlp (default), console or none")
+    parser.add_argument("--no-export", action="store_true", help="do not export spans")
+    parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")
+    parser.add_argument("--protocol", choices=PROTOCOLS, help="OTLP transport (default grpc)")
+    parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the page's trace link")
+    return parser
 
 
-def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
-    """``stop``: the flag the entry point's signal handlers set since start-up."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # The language first: every message from here on, errors included, is in it.
-    language = i18n.use(i18n.language_from(_flag_value(argv, "--lang")))
-    if argv[:1] == ["show"]:
-        show = build_show_parser().parse_args(argv[1:])
-        from .runs.show import run_show
-        return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
-    parser = build_parser()
-    config = replace(config_from_args(parser, parser.parse_args(argv)), lang=language)
-    if stop is not None and stop.requested:
-        return exit_status(stop) or 130  # Ctrl-C while starting up: nothing ran yet
-    # Before gRPC is imported: its C core would print its own errors, which the run
-    # summarises once, at the end.  This process is the program: nothing to restore.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    # Imported late: --help and bad flags stay fast.
-    if config.load is not None and config.load.workers > 1:
-        from .runs.workers import run_workers
-        return run_workers(config, stop)
-    if config.load is not None:
-        from .runs.load import run_load
-        return run_load(config, stop)
-    from .runs.single import run_single
-    return run_single(config, stop)

@@ -1,0 +1,111 @@
+"""Parsed flags -> checked, frozen configs (RunConfig, ServeConfig); the first bad one exits 2."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..config import (
+    DEFAULT_JAEGER_URL,
+    ConfigError,
+    LoadPlan,
+    RunConfig,
+    ServeConfig,
+    check_range,
+    parse_failure_rates,
+    parse_optimizations,
+    parse_workers,
+)
+from ..i18n import _
+from ..tracing.sampling import resolve_sampler
+from ..tracing.settings import resolve
+
+
+def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
+    """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
+    load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
+                 "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed,
+                 "--workers": args.workers, "--id-offset": args.id_offset}
+    if args.orders is None and args.duration is None:
+        used = [flag for flag, value in load_only.items() if value is not None]
+        if used:
+            parser.error(_("argument {flag}: only in load mode (add --orders N or --duration "
+                           "S)").format(flag=used[0]))
+        return None
+    for flag, value in (("--orders", args.orders), ("--duration", args.duration),
+                        ("--rate", args.rate), ("--concurrency", args.concurrency),
+                        ("--jitter", args.jitter)):
+        if value is not None:
+            check_range(flag, value)
+    if args.rate is not None and args.concurrency is not None:
+        parser.error(_("argument --rate: not allowed with --concurrency (open loop or closed loop)"))
+    single_only = (("--fail", args.fail, _("argument --fail: not in load mode (use --failure-rate)")),
+                   ("--compare", args.compare, _("argument --compare: not in load mode")),
+                   ("--log-format", args.log_format != "emoji",
+                    _("argument --log-format: not in load mode (a load run prints no log)")),
+                   ("--no-view", args.no_view,
+                    _("argument --no-view: not in load mode (a load run draws no trace view)")))
+    for _flag, used, message in single_only:
+        if used:
+            parser.error(message)
+    workers = parse_workers(args.workers)
+    if args.concurrency is not None and args.concurrency < workers:
+        parser.error(_("argument --concurrency: {clients} clients cannot be split between {workers} "
+                       "workers").format(clients=args.concurrency, workers=workers))
+    if args.orders is not None and args.orders < workers:
+        parser.error(_("argument --orders: {orders} orders cannot be split between {workers} "
+                       "workers").format(orders=args.orders, workers=workers))
+    id_offset = args.id_offset
+    if id_offset is None:
+        index = os.environ.get("JOB_COMPLETION_INDEX", "").strip()  # a Kubernetes indexed Job
+        if index and not index.isdigit():
+            parser.error(_("JOB_COMPLETION_INDEX={value}: expected a number").format(value=repr(index)))
+        id_offset = int(index) if index else 0
+    check_range("--id-offset", id_offset)
+    return LoadPlan(orders=args.orders, duration_s=args.duration, rate=args.rate,
+                    concurrency=args.concurrency or workers,
+                    failure_rates=parse_failure_rates(args.failure_rate),
+                    jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed, workers=workers,
+                    id_offset=id_offset)
+
+
+def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
+    """Every flag checked and turned into a RunConfig; the first bad one exits 2."""
+    try:
+        check_range("--speed", args.speed)
+        if args.output is not None and not args.output.strip():
+            raise ConfigError(_("argument --output: an empty file name"))
+        optimizations = parse_optimizations(args.optimize)
+        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
+                           protocol=args.protocol)
+        sampler = resolve_sampler()
+        if args.compare and not optimizations:
+            raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
+        plan = _load_plan(parser, args)
+    except ValueError as exc:  # ConfigError and SettingsError
+        parser.error(str(exc))
+    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
+    return RunConfig(export=settings, sampler=sampler, scenario=args.fail or "none",
+                     speed=args.speed, view=not args.no_view, json=args.json,
+                     optimizations=optimizations, compare=args.compare, output=args.output,
+                     log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
+                     html=args.html, open_page=args.open)
+
+
+
+def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ServeConfig:
+    """The serve flags checked (export settings and sampler as for a run); bad ones exit 2."""
+    if not 0 <= args.port <= 65535:
+        parser.error(_("argument --port: expected 0 to 65535, got {port}").format(port=args.port))
+    if not args.host.strip():
+        parser.error(_("argument --host: an empty address"))
+    try:
+        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
+                           protocol=args.protocol)
+        sampler = resolve_sampler()
+    except ValueError as exc:
+        parser.error(str(exc))
+    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
+    return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
+                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
+
+

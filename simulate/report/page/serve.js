@@ -1,0 +1,168 @@
+// The serve page, part 3 (after viewer.js and panels.js): buttons that place orders on
+// this server and draw each order's trace with the same viewer as an --html page.
+// Every click sends a W3C traceparent of its own (random ids from crypto.getRandomValues),
+// as HotROD's front end does: the trace starts at the click, the gateway's SERVER span
+// continues it, and the page checks that the span's parent is the click's span id.
+// Requests go to this page's own origin only (the Content-Security-Policy allows no other).
+
+const SERVE = DATA.serve;
+const MAX_RECENT = 20;
+const recent = [];  // the last orders placed, newest first
+let current = null;
+
+function randomHex(bytes) {
+  const buf = new Uint8Array(bytes);
+  do crypto.getRandomValues(buf); while (buf.every((b) => b === 0));  // all-zero ids are invalid
+  return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function newTraceparent() {
+  const traceId = randomHex(16), spanId = randomHex(8);
+  return { traceId, spanId, header: "00-" + traceId + "-" + spanId + "-01" };
+}
+
+function switchedOn() {
+  return Array.from(document.querySelectorAll(".switches input:checked")).map((i) => i.value);
+}
+
+async function place(scenario) {
+  const sent = newTraceparent();
+  const optimize = switchedOn();
+  const entry = { scenario, sent, optimize, status: 0, statusText: "", body: null, ms: 0,
+                  traceId: null, reply: null };
+  renderOutcome({ pending: "Placing an order (" + scenario.label + ")…" });
+  const started = performance.now();
+  try {
+    const response = await fetch("/api/orders" + (optimize.length ? "?optimize=" + optimize.join(",") : ""), {
+      method: "POST", headers: { "content-type": "application/json", traceparent: sent.header },
+      body: JSON.stringify(scenario.body) });
+    entry.ms = performance.now() - started;
+    entry.status = response.status;
+    entry.statusText = response.statusText;
+    entry.body = await response.json();
+    const parts = (response.headers.get("traceresponse") || "").split("-");
+    entry.traceId = parts.length === 4 ? parts[1] : null;
+  } catch (error) {
+    renderOutcome({ failed: "The server did not answer: " + error.message });
+    return;
+  }
+  recent.unshift(entry);
+  recent.length = Math.min(recent.length, MAX_RECENT);
+  await openOrder(entry);
+}
+
+// The trace as the server recorded it (kept as text: each opening indexes a fresh copy).
+async function openOrder(entry) {
+  if (entry.reply === null && entry.traceId) {
+    try {
+      const response = await fetch("/api/traces/" + entry.traceId);
+      entry.reply = response.ok ? await response.text() : "";
+    } catch (error) {
+      entry.reply = "";
+    }
+  }
+  current = entry;
+  const reply = entry.reply ? JSON.parse(entry.reply) : null;
+  renderOutcome(entry, reply);
+  renderRecent();
+  const app = document.getElementById("app");
+  app.hidden = !reply;
+  if (!reply) return;
+  DATA = reply.page;
+  state.view = 0;
+  state.open.clear();
+  state.collapsed.clear();
+  state.focus = null;
+  indexTraces();
+  draw();
+}
+
+function orderRoot(reply, traceId) {
+  const trace = reply.page.traces.find((t) => t.id === traceId);
+  if (!trace) return null;
+  const ids = new Set(trace.spans.map((s) => s.id));
+  return trace.spans.find((s) => !s.parent || !ids.has(s.parent)) || null;
+}
+
+function summary(entry) {
+  const b = entry.body || {};
+  const what = b.transaction_id ? "transaction " + b.transaction_id : b.error ? b.error + ": " + (b.message || "") : "";
+  return [entry.status + " " + entry.statusText, b.order_id, what, Math.round(entry.ms) + " ms",
+          entry.optimize.length ? "--optimize " + entry.optimize.join(",") : ""].filter(Boolean).join(" · ");
+}
+
+function propagation(entry, reply) {
+  const sent = entry.sent;
+  const items = [el("span", { text: "This click sent " }), el("code", { class: "sent", text: "traceparent: " + sent.header }), ". "];
+  const root = reply ? orderRoot(reply, entry.traceId) : null;
+  if (!root) {
+    items.push(el("span", { text: entry.traceId ? "The server kept no trace of it (not sampled, or no longer kept)."
+                                                : "The server answered without a trace." }));
+    return items;
+  }
+  const same = entry.traceId === sent.traceId && root.parent === sent.spanId;
+  items.push(el("span", { text: "The gateway's SERVER span " + root.name + " (" + root.id + ") is in trace " + entry.traceId +
+                                 " and its parent is " + (root.parent || "none") + ": " }),
+             el("span", { class: same ? "ok parent-check" : "bad parent-check",
+                          text: same ? "this click's span id, the trace starts in the browser ✓"
+                                     : "not this click's span (" + sent.spanId + ")" }));
+  if (reply.jaeger) {
+    items.push(" ", el("a", { href: reply.jaeger, target: "_blank", rel: "noopener noreferrer", class: "jaeger",
+                              text: "Open in Jaeger" }));
+  }
+  return items;
+}
+
+function renderOutcome(entry, reply) {
+  const outcome = document.getElementById("outcome");
+  const line = document.getElementById("propagation");
+  if (entry.pending || entry.failed) {
+    outcome.className = "outcome " + (entry.pending ? "pending" : "bad");
+    outcome.textContent = entry.pending || entry.failed;
+    line.replaceChildren();
+    return;
+  }
+  outcome.className = "outcome" + (entry.status >= 400 ? " bad" : "");
+  outcome.textContent = summary(entry);
+  line.replaceChildren(...propagation(entry, reply));
+}
+
+function renderRecent() {
+  const list = document.querySelector(".recent ol");
+  list.replaceChildren(...recent.map((entry) => el("li", {},
+    el("button", { class: (entry === current ? "current " : "") + (entry.status >= 400 ? "bad" : ""),
+                   "aria-current": entry === current ? "true" : null, "data-trace": entry.traceId || "",
+                   title: "open the trace of " + ((entry.body || {}).order_id || "this order"),
+                   onclick: () => openOrder(entry) },
+      [(entry.body || {}).order_id || "?", String(entry.status), entry.scenario.label,
+       entry.optimize.join(",")].filter(Boolean).join(" · ")))));
+  document.querySelector(".recent").hidden = !recent.length;
+}
+
+function controls() {
+  // Above the viewer's #app, which stays hidden until the first order's trace is in.
+  const app = document.getElementById("app");
+  app.hidden = true;
+  const header = el("header", { class: "serve-top", id: "serve" });
+  app.before(header);
+  header.replaceChildren(
+    el("h1", { text: "ordertrace serve" }),
+    el("p", { class: "sub", text: "Each click places a real order on this server (POST /api/orders): API Gateway → " +
+                                   "Order Service → Inventory, Payment, Notification. The failures come from the " +
+                                   "world's state: item " + SERVE.scenarios[1].body.item_id + " is sold out, card " +
+                                   SERVE.scenarios[2].body.user_id + " has no limit." }),
+    el("div", { class: "controls" },
+      el("div", { class: "scenarios", role: "group", "aria-label": "Place an order" },
+        SERVE.scenarios.map((s) => el("button", { class: "scenario" + (s.fails ? " fails" : ""), "data-scenario": s.name,
+                                                  onclick: () => place(s) }, s.label))),
+      el("fieldset", { class: "switches" }, el("legend", { text: "Optimisations (next order)" }),
+        SERVE.optimizations.map((name) => el("label", {},
+          el("input", { type: "checkbox", name: "optimize", value: name }), " " + name)))),
+    el("p", { id: "outcome", class: "outcome pending", role: "status", "aria-live": "polite",
+              text: "No order placed yet: click a button." }),
+    el("p", { id: "propagation", class: "propagation" }),
+    el("nav", { class: "recent", "aria-label": "Last orders", hidden: true },
+      el("h2", { text: "Last orders (newest first; click to reopen)" }), el("ol", {})));
+}
+
+controls();
