@@ -1,6 +1,9 @@
 """Command-line behaviour: the three entry points, help, and bad input."""
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from conftest import run_main
@@ -85,3 +88,53 @@ def test_python_dash_m_simulate_is_the_same_program():
                             env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:4] == SEED_ORDER
+
+
+@pytest.mark.parametrize("command", [(), ("show",), ("serve",)])
+def test_help_fits_80_columns_and_every_example_has_a_gap(command):
+    result = run_main(*command, "--help", env={"COLUMNS": "80"})
+    assert result.returncode == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    examples = result.stdout.partition("examples:")[2].splitlines()
+    for line, after in zip(examples, [*examples[1:], ""]):
+        if line.startswith(("  python main.py", "  curl")):
+            # an explanation after a gap of two spaces, or on the next line, indented
+            assert "  " in line.strip() or after.startswith(" " * 30), line
+
+
+def test_the_progress_bar_keeps_its_count_whole_and_ends_on_the_final_one():
+    import io
+
+    from rich.console import Console
+
+    from simulate.report.load_report import Outcomes, Snapshot, progress_display
+
+    class Run:
+        planned = 20_000
+        done = 12_801
+
+        def snapshot(self):
+            return Snapshot(Outcomes(ok=self.done), self.done * 11, 4096,
+                            "export: failing (UNAVAILABLE: connection refused), 140,811 spans "
+                            "not delivered")
+
+    run, stream = Run(), io.StringIO()
+    console = Console(file=stream, width=80, force_terminal=True, color_system=None)
+    with progress_display(run, console, enabled=True) as tick:
+        time.sleep(0.15)  # ticks redraw at most 10 times a second
+        tick()
+        time.sleep(0.3)  # the display redraws on its own clock
+        run.done = 20_000  # the last orders end between two ticks
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\r", stream.getvalue())
+    frames = [f.rstrip("\n") for f in text.split("\r") if "/" in f]
+    assert all(len(f) <= 80 for f in frames)
+    assert any("12801/20000" in f for f in frames)
+    assert "20000/20000" in frames[-1]  # the final count, not the last tick's
+
+
+def test_a_duration_and_a_rate_make_a_known_total():
+    from simulate.config import LoadPlan
+
+    assert LoadPlan(duration_s=20, rate=100).planned_orders == 2000
+    assert LoadPlan(duration_s=20, rate=100, orders=500).planned_orders == 500
+    assert LoadPlan(duration_s=20).planned_orders is None

@@ -164,12 +164,16 @@ def build_show_parser() -> argparse.ArgumentParser:
 
 def build_serve_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py serve", description=(
-        "Run the API Gateway as a real HTTP server: POST /api/orders places an order (a trace "
-        "through the five services, continuing an incoming traceparent), GET / is a page to "
-        "place orders and watch their traces."), epilog=(
-        "examples:\n  python main.py serve\n  python main.py serve --port 9000 --no-export "
-        "--html-dir traces/\n  curl -s -X POST 127.0.0.1:8080/api/orders -d '{\"item_id\": "
-        "\"sku-0000\"}'"), formatter_class=argparse.RawDescriptionHelpFormatter)
+        "Run the API Gateway as a real HTTP server: POST /api/orders places an order (a\n"
+        "trace through the five services, continuing an incoming traceparent), GET / is\n"
+        "a page to place orders and watch their traces."), epilog=(
+        "examples:\n"
+        "  python main.py serve                on 127.0.0.1:8080, exporting as configured\n"
+        "  python main.py serve --port 9000 --no-export --html-dir traces/\n"
+        "                                      no collector; each order's page in traces/\n"
+        "  curl -s -X POST 127.0.0.1:8080/api/orders -d '{\"item_id\": \"sku-0000\"}'\n"
+        "                                      out of stock: 409, and its trace"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
