@@ -33,7 +33,8 @@ from pathlib import Path
 from rich.console import Console
 
 from ..config import ServeConfig
-from ..report.terminal import consoles
+from ..i18n import _
+from ..report.terminal import consoles, say
 from ..tracing.export_processor import LOAD
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
@@ -111,9 +112,10 @@ def run_serve(config: ServeConfig, stop: StopFlag | None = None) -> int:
                 app = ServeApp(config, pipeline, telemetry, clock, store, out, err)
                 server = Server(config.host, config.port, app)
             except (ServeError, OSError) as exc:
-                message = str(exc) if isinstance(exc, ServeError) else (
-                    f"cannot listen on {url_of(config.host, config.port)}: {exc.strerror or exc}")
-                print(f"main.py serve: error: {message}", file=sys.stderr)
+                message = str(exc) if isinstance(exc, ServeError) else _(
+                    "cannot listen on {url}: {reason}").format(
+                    url=url_of(config.host, config.port), reason=exc.strerror or exc)
+                print(_("main.py serve: error: {message}").format(message=message), file=sys.stderr)
                 return 2
             with server:
                 _serve(server, app, config, stop, out, err)
@@ -128,32 +130,34 @@ def _serve(server: Server, app: ServeApp, config: ServeConfig, stop: StopFlag, o
            err: Console) -> None:
     host, port = server.server_address[:2]
     if not is_loopback(config.host):
-        err.print(f"⚠ listening on {config.host}: other machines can reach this server (and place "
-                  f"orders); use --host 127.0.0.1 to keep it local", style="yellow", soft_wrap=True)
+        say(err, "⚠ " + _("listening on {host}: other machines can reach this server (and place "
+                          "orders); use --host 127.0.0.1 to keep it local").format(host=config.host),
+            style="yellow")
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name="ordertrace-serve", daemon=True)
     thread.start()
-    export = ", ".join(d.sender.description for d in app.pipeline.destinations) or "off"
-    out.print(f"🌐 ordertrace serve listening on {url_of(str(host), int(port))} "
-              f"(export: {export}; Ctrl-C stops)", soft_wrap=True)
+    export = ", ".join(d.sender.description for d in app.pipeline.destinations) or _("off")
+    say(out, "🌐 " + _("ordertrace serve listening on {url} (export: {export}; Ctrl-C stops)").format(
+        url=url_of(str(host), int(port)), export=export))
     said = ""
     while not stop.requested:  # the main thread only waits (a signal sets the flag) and watches
         time.sleep(0.05)
         # Export failing: said once per reason, not per order (the count is in the summary).
         reason = next((r.reason or "unknown" for r in app.pipeline.reports() if r.not_delivered), "")
         if reason and reason != said:
-            err.print(f"⚠ export failing ({reason}): orders go on, the spans are counted (summary "
-                      f"at the end); is the collector up? (--no-export to serve without one)",
-                      style="yellow", soft_wrap=True)
+            say(err, "⚠ " + _("export failing ({reason}): orders go on, the spans are counted "
+                              "(summary at the end); is the collector up? (--no-export to serve "
+                              "without one)").format(reason=reason), style="yellow")
             said = reason
-    err.print("stopping: no new orders; the ones in flight finish, then the spans are flushed",
-              style="yellow")
+    say(err, _("stopping: no new orders; the ones in flight finish, then the spans are flushed"),
+        style="yellow")
     app.stopping = True
     server.shutdown()  # the accept loop ends
     server.server_close()  # and the port closes: a new client is refused, not left waiting
     thread.join(2.0)
     if not app.wait_idle(GRACE_S + IDLE_WAIT_S):
-        err.print(f"{app.in_flight} requests still in flight: left behind", style="yellow")
+        say(err, _("{count} requests still in flight: left behind").format(count=app.in_flight),
+            style="yellow")
     app.finish(GRACE_S + IDLE_WAIT_S)
-    out.print(app.summary(), soft_wrap=True)
+    say(out, app.summary())
 

@@ -20,6 +20,7 @@ from http import HTTPStatus
 from rich.console import Console
 
 from ..config import ServeConfig
+from ..i18n import _
 from ..report.html import Page
 from ..report.records import from_readable
 from ..report.serve_page import CSP, order_page, serve_page
@@ -253,11 +254,14 @@ class ServeApp:
         with self._lock:
             total = sum(self._tally.values())
             parts = ", ".join(f"{n:,} {what}" for what, n in self._tally.most_common())
-        pages = ""
+        text = _("Served {count} orders").format(count=f"{total:,}") + (f": {parts}" if parts else "")
         if self._pages:
-            pages = f"; {self._pages.written:,} trace pages written to {self.config.html_dir}" + (
-                f" ({self._pages.skipped:,} skipped: the writer fell behind)" if self._pages.skipped else "")
-        return f"Served {total:,} order{'' if total == 1 else 's'}" + (f": {parts}" if parts else "") + pages
+            text += "; " + _("{count} trace pages written to {folder}").format(
+                count=f"{self._pages.written:,}", folder=self.config.html_dir)
+            if self._pages.skipped:
+                text += " " + _("({count} skipped: the writer fell behind)").format(
+                    count=f"{self._pages.skipped:,}")
+        return text
 
 
 def _line(outcome: OrderOutcome, optimizations: frozenset[str], ms: float) -> str:
