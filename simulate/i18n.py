@@ -18,7 +18,6 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 CATALOGS = {"zh": "zh_CN"}  # language code -> catalog folder
 
 _active: gettext.NullTranslations = gettext.NullTranslations()
-_language = "en"
 
 
 def language_from(flag: str | None, env: Mapping[str, str] | None = None) -> str:
@@ -30,16 +29,11 @@ def language_from(flag: str | None, env: Mapping[str, str] | None = None) -> str
 
 def use(language: str) -> str:
     """Speak ``language`` from now on (English if there is no catalog for it)."""
-    global _active, _language
+    global _active
     folder = CATALOGS.get(language)
     _active = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder], fallback=True)
                if folder else gettext.NullTranslations())
-    _language = language if folder else "en"
-    return _language
-
-
-def current() -> str:
-    return _language
+    return language if folder else "en"
 
 
 def _(message: str) -> str:
@@ -51,6 +45,3 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for it
     """Marks a message for the catalog where it is defined; it is translated where shown."""
     return message
 
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.ngettext(singular, plural, n)

@@ -230,6 +230,11 @@ class LoadRun:
                 t.join(0.05)
                 tick()
 
+    def flush_budget_s(self) -> float:
+        """How long the end of the run may wait for export: one export timeout after a stop
+        request (Ctrl-C must end soon), long enough to drain the queue otherwise."""
+        return self.settings.timeout_ms / 1000 + 0.5 if self.stop.requested else FINAL_FLUSH_S
+
     def summary(self, wall_s: float, interrupted: bool) -> LoadSummary:
         return LoadSummary(
             interrupted=interrupted, outcomes=self.tally.outcomes(), wall_s=wall_s,
@@ -266,8 +271,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             wall_s = time.monotonic() - started
             if stop.requested:
                 say(err, _("interrupted: orders in flight finished, flushing spans"), style="yellow")
-            budget = run.settings.timeout_ms / 1000 + 0.5 if stop.requested else FINAL_FLUSH_S
-            finish_export(run.pipeline, stop, err, budget)
+            finish_export(run.pipeline, stop, err, run.flush_budget_s())
             summary = run.summary(wall_s, stop.requested)
             print_summary(summary, out, err, as_json=config.json)
             if page_file and run.samples:

@@ -53,7 +53,7 @@ from .common import (
     input_error,
     open_output,
 )
-from .load import FINAL_FLUSH_S, GRACE_S, LoadRun
+from .load import GRACE_S, LoadRun
 from .signals import catch_signals, exit_status, stop_on_signals
 
 SNAPSHOT_EVERY_S = 0.25
@@ -116,8 +116,7 @@ def _worker_main(config: RunConfig, index: int, results: Any, parent: int) -> No
 
     try:
         (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
-        budget = run.settings.timeout_ms / 1000 + 0.5 if stop.requested else FINAL_FLUSH_S
-        finish_export(run.pipeline, stop, quiet, budget)
+        finish_export(run.pipeline, stop, quiet, run.flush_budget_s())
         results.put(("done", index, WorkerResult(
             index, run.tally.outcomes(), run.pipeline.created, tuple(run.pipeline.reports()),
             run.pipeline.file.report() if run.pipeline.file else None, run.latencies.by_name,

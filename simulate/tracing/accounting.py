@@ -25,9 +25,7 @@ class Accounts:
         self.unconfirmed = 0
         self.failed = 0
         self.abandoned = 0
-        self.failed_batches = 0
         self.first_problem: Attempt | None = None
-        self.last_problem: Attempt | None = None
         self._lock = threading.Lock()
 
     def record(self, attempt: Attempt, count: int) -> None:
@@ -42,9 +40,7 @@ class Accounts:
                 self.unconfirmed += count
             else:
                 self.failed += count
-            self.failed_batches += 1
             self.first_problem = self.first_problem or attempt
-            self.last_problem = attempt
 
     def not_sent(self, count: int) -> None:
         """Spans given up on without a send (the collector is known to be down)."""
