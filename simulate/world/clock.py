@@ -193,6 +193,13 @@ class RealClock(Clock):
                 t.join(_WAIT_SLICE_S)
 
 
+class _ThreadCursor(threading.local):
+    """A virtual clock's now, per thread: each thread starts at the clock's start."""
+
+    def __init__(self, start_ns: int):
+        self.now_ns = start_ns  # runs once in every thread that reads it
+
+
 class VirtualClock(Clock):
     """Time that only moves when the simulation waits: no sleeping at all.
 
@@ -203,17 +210,18 @@ class VirtualClock(Clock):
 
     def __init__(self, start_ns: int | None = None):
         self._start_ns = time.time_ns() if start_ns is None else start_ns
-        self._local = threading.local()
+        self._local = _ThreadCursor(self._start_ns)
 
     def now_ns(self) -> int:
-        return getattr(self._local, "now_ns", self._start_ns)
+        return self._local.now_ns
 
     def set_now(self, t_ns: int) -> None:
         self._local.now_ns = t_ns
 
     def sleep_until(self, t_ns: int) -> None:
-        if t_ns > self.now_ns():
-            self._local.now_ns = t_ns
+        local = self._local
+        if t_ns > local.now_ns:
+            local.now_ns = t_ns
 
     def run_concurrently(self, branches: Sequence[Callable[[], Any]]) -> list[Outcome]:
         start = self.now_ns()
