@@ -14,7 +14,9 @@ the median over the rounds.  Last, real time: ``--concurrency 16`` (ideal 16/0.2
 Ours with P processes is one ``main.py --workers P`` (``--separate`` starts P ``main.py``
 at once instead); the ceiling with P is P ``bench/ceiling.py`` at once.  Then how ours
 scales (P workers / 1 worker, aim 1.7x with 2) and whether memory stays flat (peak RSS per
-worker at 10k and at 200k orders, aim: the same).
+worker at 10k and at 200k orders, aim: the same).  With export off, ours and the ceiling
+once more: the microseconds each takes to make a span, what export adds to each, and so
+how fast ours would have to make a span for 0.95x the ceiling.
 
 Usage: python bench/load.py [--quick] [--orders N] [--rounds R] [--processes P] [--separate]
        (--quick: 8,000 orders per process, 2 rounds, RSS at 10k and 50k, real time 5 s)
@@ -143,17 +145,33 @@ def main() -> None:
         print(f"  ours, {args.processes} workers / 1 worker in the same round: "
               f"{', '.join(f'{x:.2f}x' for x in scaling)} (median {statistics.median(scaling):.2f}x)")
 
-        # The simulation alone (no export, so no receiver on these cores): 1 worker then P.
-        alone = []
+        # The simulation alone (no export, so no receiver on these cores): 1 worker then P,
+        # and the ceiling's spans made with nothing exported, alternately.
+        alone, ceiling_alone = [], []
         for _ in range(2):
             for workers in (1, args.processes):
                 data = run_together([[sys.executable, "main.py", "--json", "--no-export", "--speed", "0",
                                       "--orders", str(orders * workers), "--workers", str(workers)]])[0]
                 alone.append((workers, data["spans_per_s"]))
+            data = run_together([[sys.executable, str(ROOT / "bench" / "ceiling.py"),
+                                  "--orders", str(orders)]])[0]
+            ceiling_alone.append(data["spans_per_s"])
         one = statistics.median(v for w, v in alone if w == 1)
         many = statistics.median(v for w, v in alone if w == args.processes)
         print(f"  no export (the simulation alone): 1 worker {one:,.0f}, {args.processes} workers "
               f"{many:,.0f} spans/s: {many / one:.2f}x")
+        # Where the 1-worker ratio comes from: making a span (ours / the ceiling, export off),
+        # plus what export adds per span when it shares the process (the same exporter code).
+        us_ours, us_ceiling = 1e6 / one, 1e6 / statistics.median(ceiling_alone)
+        total_ours = 1e6 / statistics.median(r.spans_per_s for _, r in results
+                                             if r.side == "ours" and r.processes == 1)
+        total_ceiling = 1e6 / statistics.median(r.spans_per_s for _, r in results
+                                                if r.side == "ceiling" and r.processes == 1)
+        print(f"  per span, 1 process: making it {us_ours:.1f} us ours, {us_ceiling:.1f} us ceiling; "
+              f"with export {total_ours:.1f} / {total_ceiling:.1f} us, so export adds "
+              f"{total_ours - us_ours:.1f} / {total_ceiling - us_ceiling:.1f} us")
+        print(f"  0.95x the ceiling needs ours to make a span in "
+              f"{total_ceiling / 0.95 - (total_ours - us_ours):.1f} us or less")
 
         sizes = (10_000, 50_000 if args.quick else 200_000)
         print(f"\npeak RSS per worker, --workers {args.processes} --no-export:")

@@ -5,7 +5,8 @@ goes to a log, sometimes with header values in it), retry inside ``export`` on a
 schedule of their own, and cannot be interrupted.  A load generator needs the
 cause (refused, unauthorised, slow, overloaded), its own retry and circuit
 policy, and a send that a second Ctrl-C can abandon at once.  The request bytes
-are the SDK's own (``encode_spans``).
+are written by :mod:`.otlp_encoder`: the very bytes of the SDK's ``encode_spans``
+(tested byte for byte), at a quarter of its cost.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
@@ -38,9 +38,11 @@ from .delivery import (
     Delivery,
     first_line,
 )
+from .otlp_encoder import encode_request
 from .settings import ExportSettings
 
 USER_AGENT = "ordertrace-otlp"
+EXPORT_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 
 def _partial(response: ExportTraceServiceResponse) -> Attempt:
@@ -111,7 +113,6 @@ class GrpcSender:
 
     def _open(self) -> None:
         import grpc  # imported here: a run without OTLP/gRPC export never loads gRPC
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
 
         settings = self._settings
         self._grpc = grpc
@@ -129,14 +130,17 @@ class GrpcSender:
                     roots = pem.read()
             self._channel = grpc.secure_channel(
                 target, grpc.ssl_channel_credentials(root_certificates=roots), options, compression)
-        self._stub = TraceServiceStub(self._channel)
+        # The TraceService's Export method, sent as bytes already encoded (no serializer).
+        self._export = self._channel.unary_unary(
+            EXPORT_METHOD, request_serializer=None,
+            response_deserializer=ExportTraceServiceResponse.FromString)
 
     def send(self, spans: Sequence[ReadableSpan]) -> Attempt:
         self._ready.join()
         grpc = self._grpc
         try:
-            future = self._stub.Export.future(encode_spans(spans), timeout=self._timeout_ms / 1000,
-                                              metadata=self._metadata)
+            future = self._export.future(encode_request(spans), timeout=self._timeout_ms / 1000,
+                                         metadata=self._metadata)
             with self._lock:
                 self._in_flight = future
             return _partial(future.result())
@@ -185,7 +189,7 @@ class HttpSender:
         return http.client.HTTPConnection(host, port, timeout=self._timeout_s)
 
     def send(self, spans: Sequence[ReadableSpan]) -> Attempt:
-        body = encode_spans(spans).SerializeToString()
+        body = encode_request(spans)
         if self._gzip:
             body = gzip.compress(body)
         connection = self._connection()

@@ -35,7 +35,8 @@ API = TypeVar("API")
 def inject(context: Context | None = None, headers: Headers | None = None) -> Headers:
     """Headers carrying the given (default: current) context."""
     carrier: Headers = {} if headers is None else headers
-    PROPAGATOR.inject(carrier, context=context)
+    # Looked up once here rather than once per propagator in the composite.
+    PROPAGATOR.inject(carrier, context=context if context is not None else get_current())
     return carrier
 
 
