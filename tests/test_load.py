@@ -29,7 +29,7 @@ def load(*args: str, env: dict | None = None, status: int = 0) -> dict:
 def test_spans_per_order_by_scenario(mix, spans_per_order):
     data = load("--orders", "40", "--no-export", *(["--failure-rate", mix] if mix else []))
     assert set(data) == {"interrupted", "orders", "wall_s", "orders_per_s", "target_orders_per_s",
-                         "held_s", "not_started", "spans_per_s", "latency_ms", "spans",
+                         "held_s", "not_started", "late_ms", "spans_per_s", "latency_ms", "spans",
                          "export_destination", "export_error", "output", "peak_rss_mb"}
     assert set(data["spans"]) == {"created", "exported", "unconfirmed", "failed", "abandoned"}
     assert data["orders"]["total"] == 40

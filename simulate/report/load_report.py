@@ -107,6 +107,14 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool,
         update()  # the last frame shows the final count, whenever the last tick was
 
 
+# Waits ending this late on average (simulated ms) mean the latencies shown are not the
+# simulated system's.  A healthy real-time run measures 0.2-0.3 ms (0.8 ms at --speed 10,
+# where a real 0.1 ms counts ten times); a saturated one tens of ms or more (bench/realtime.py).
+# The schedule absorbs a late wake-up, so each span ends about that much late: 5 ms is 2 %
+# of the 250 ms order.
+LATE_MS = 5.0
+
+
 @dataclass(frozen=True)
 class Pace:
     """Whether the run kept the pace it was asked for (k6's dropped iterations)."""
@@ -115,6 +123,12 @@ class Pace:
     target_rate: float | None  # orders/s asked for (open loop), None for a closed loop
     held_s: float  # time new orders waited for the exporter to catch up
     not_started: int  # open-loop orders whose time passed while held
+    late_ms: float = 0.0  # how late the simulation's waits ended on average (simulated ms)
+
+    @property
+    def fell_behind(self) -> bool:
+        """The machine woke the simulation late enough to lengthen its spans."""
+        return self.real_time and self.late_ms > LATE_MS
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,7 @@ class LoadSummary:
             "target_orders_per_s": self.pace.target_rate,
             "held_s": round(self.pace.held_s, 3),
             "not_started": self.pace.not_started,
+            "late_ms": round(self.pace.late_ms, 3),
             "spans_per_s": round(self.spans_created / wall, 1) if wall else 0.0,
             "latency_ms": latency,
             "spans": {"created": self.spans_created,
@@ -180,25 +195,34 @@ class LoadSummary:
 
 def _pace_line(summary: LoadSummary) -> str | None:
     pace, wall = summary.pace, summary.wall_s
-    if not pace.real_time or pace.not_started == 0 and pace.held_s < max(0.5, 0.01 * wall):
+    held = pace.held_s >= max(0.5, 0.01 * wall)
+    if not pace.real_time or not (pace.not_started or held or pace.fell_behind):
         return None
     achieved = f"{summary.outcomes.total / wall if wall else 0.0:,.0f}"
     target = f"{pace.target_rate:,.0f}" if pace.target_rate else None
     skipped = f"{pace.not_started:,}"
-    if pace.held_s < max(0.5, 0.01 * wall):  # never held: the simulation itself fell behind
-        text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up "
-                  "({skipped} orders not started); try a lower --rate, or --speed 0")
-                if target else _("achieved {achieved}/s: this machine could not keep up "
-                                 "({skipped} orders not started); try --speed 0"))
-    else:
+    if held:
         text = (_("target {target}/s, achieved {achieved}/s: export could not keep up (new orders "
                   "waited {held} s for the exporter; {skipped} orders not started); the latencies "
                   "above are the simulated system's, not the exporter's") if target else
                 _("achieved {achieved}/s: export could not keep up (new orders waited {held} s for "
                   "the exporter); the latencies above are the simulated system's, not the "
                   "exporter's"))
+    elif not pace.fell_behind:  # slots dropped, waits on time
+        text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up "
+                  "({skipped} orders not started); try a lower --rate, or --speed 0")
+                if target else _("achieved {achieved}/s: this machine could not keep up "
+                                 "({skipped} orders not started); try --speed 0"))
+    else:
+        text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up (its "
+                  "waits ended {late} ms late on average, so the latencies above are longer than "
+                  "the simulated system's; {skipped} orders not started); try a lower --rate, or "
+                  "--speed 0") if target else
+                _("achieved {achieved}/s: this machine could not keep up (its waits ended {late} ms "
+                  "late on average, so the latencies above are longer than the simulated "
+                  "system's); try a lower --concurrency, or --speed 0"))
     return "⚠ " + text.format(target=target, achieved=achieved, skipped=skipped,
-                              held=f"{pace.held_s:.1f}")
+                              held=f"{pace.held_s:.1f}", late=f"{pace.late_ms:.1f}")
 
 
 def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: bool) -> None:

@@ -73,6 +73,7 @@ class WorkerResult:
     peak_rss_mb: float
     held_s: float
     not_started: int
+    late_ms: float
 
 
 def split(total: int, parts: int, index: int) -> int:
@@ -121,7 +122,7 @@ def _worker_main(config: RunConfig, index: int, results: Any, parent: int) -> No
             index, run.tally.outcomes(), run.pipeline.created, tuple(run.pipeline.reports()),
             run.pipeline.file.report() if run.pipeline.file else None, run.latencies.by_name,
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, run.held_s,
-            run.not_started)))
+            run.not_started, run.clock.mean_lateness_ms())))
     finally:
         run.pipeline.shutdown()
         results.close()
@@ -224,7 +225,8 @@ class Fleet:
                 w.spans for w in workers if w.problem), exports=exports, output=output,
             latencies=latencies, peak_rss_mb=max((r.peak_rss_mb for r in results), default=0.0),
             pace=Pace(self.plan.speed > 0, self.plan.rate, max((r.held_s for r in results), default=0),
-                      sum(r.not_started for r in results)),
+                      sum(r.not_started for r in results),
+                      max((r.late_ms for r in results), default=0.0)),
             workers=tuple(workers))
 
 

@@ -111,6 +111,10 @@ class Clock(ABC):
     def run_detached(self, fn: Callable[[], Any]) -> None:
         """Start fn now without waiting for it (fire-and-forget work)."""
 
+    def mean_lateness_ms(self) -> float:
+        """How late, on average, a wait ended (simulated ms): 0 for a clock that is never late."""
+        return 0.0
+
     @abstractmethod
     def drain(self, timeout_s: float = 10.0) -> None:
         """Wait until every detached task has finished."""
@@ -137,6 +141,9 @@ class RealClock(Clock):
         self._anchor_mono_ns = time.monotonic_ns()
         self._detached: list[threading.Thread] = []
         self._lock = threading.Lock()
+        # Waits, and how late they ended in total: a machine that cannot keep up (CPU, GIL,
+        # locks) makes the simulation late, and its spans longer than the system's.
+        self._waits, self._late_ns = 0, 0
 
     def now_ns(self) -> int:
         elapsed = time.monotonic_ns() - self._anchor_mono_ns
@@ -148,12 +155,21 @@ class RealClock(Clock):
                 raise RunInterrupted()
             remaining_ns = (t_ns - self.now_ns()) / self.speed  # real nanoseconds left
             if remaining_ns <= 0:
+                # Late wake-ups, and work that overran its slot (a thread that waited for the
+                # GIL or a lock) and so finds its next instant already past.
+                with self._lock:
+                    self._waits += 1
+                    self._late_ns -= int(remaining_ns * self.speed)
                 return
             if remaining_ns > self._spin_ns:
                 # In slices, so that a stop request is noticed within one.
                 time.sleep(min(_WAIT_SLICE_S, (remaining_ns - self._spin_ns) / 1e9))
             else:
                 time.sleep(0)  # yield the GIL while spinning
+
+    def mean_lateness_ms(self) -> float:
+        with self._lock:
+            return self._late_ns / self._waits / 1e6 if self._waits else 0.0
 
     def _thread(self, fn: Callable[[], Any], sink: list[Outcome] | None, index: int) -> threading.Thread:
         ctx = contextvars.copy_context()  # the branch keeps the caller's current span
