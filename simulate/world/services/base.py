@@ -75,8 +75,8 @@ class Operation:
     span's own work after its last child, and ends the span.
 
     Every span of every order passes through here, so it is a plain class with
-    slots rather than a generator-based context manager: that alone was about a
-    tenth of a load run's time per span.
+    slots rather than a generator-based context manager (measured: making a span
+    went from 38.1 to 35.2 µs with export off).
     """
 
     __slots__ = ("step", "span", "failed", "_runtime", "_clock", "_profile", "_exact",
