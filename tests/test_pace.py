@@ -6,10 +6,16 @@ measured by how late the simulation's waits ended.
 """
 from __future__ import annotations
 
+import gc
 import json
 
+from opentelemetry.sdk.trace import ReadableSpan
+
 from conftest import run_main
+from simulate.cli import build_parser, config_from_args
 from simulate.report.load_report import LATE_MS, LoadSummary, Outcomes, Pace, _pace_line
+from simulate.runs import load
+from simulate.runs.common import LOAD_GC_THRESHOLDS
 from simulate.world.clock import RealClock
 
 
@@ -59,3 +65,23 @@ def test_the_pace_line_names_the_cause():
     assert dropped and "25 orders not started" in dropped and "late" not in dropped
     held = _pace_line(summary(Pace(True, 400.0, 2.0, 25, late_ms=30.0)))
     assert held and "export could not keep up" in held
+
+
+def test_a_load_run_collects_garbage_less_often_and_restores_the_thresholds(capsys, monkeypatch):
+    parser = build_parser()
+    config = config_from_args(parser, parser.parse_args(
+        ["--orders", "3", "--speed", "0", "--no-export", "--json"]))
+    seen: list[tuple[int, int, int]] = []
+    before = gc.get_threshold()
+    original = load.SpanLatencies
+
+    class WatchedLatencies(original):  # type: ignore[misc, valid-type]
+        def on_end(self, span: ReadableSpan) -> None:
+            seen.append(gc.get_threshold())
+            super().on_end(span)
+
+    monkeypatch.setattr(load, "SpanLatencies", WatchedLatencies)  # sees inside, changes nothing
+    assert load.run_load(config) == 0
+    assert seen and set(seen) == {LOAD_GC_THRESHOLDS} != {before}
+    assert gc.get_threshold() == before  # nothing process-wide left behind
+    assert json.loads(capsys.readouterr().out)["orders"]["total"] == 3

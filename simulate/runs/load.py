@@ -46,6 +46,7 @@ from ..world.system import build_system, place_order
 from .common import (
     OutputError,
     all_delivered,
+    collect_less_often,
     final_status,
     finish_export,
     guarded_std_streams,
@@ -265,7 +266,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
         return input_error(str(exc))
     stop = stop or StopFlag()
     stop.grace_s = GRACE_S
-    with guarded_std_streams(), stop_on_signals(stop):
+    with guarded_std_streams(), stop_on_signals(stop), collect_less_often():
         out, err = consoles()
         run = LoadRun(plan, config, output, stop)
         try:

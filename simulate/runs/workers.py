@@ -48,6 +48,7 @@ from ..world.clock import StopFlag
 from .common import (
     EXIT_NOT_DELIVERED,
     OutputError,
+    collect_less_often,
     finish_export,
     guarded_std_streams,
     input_error,
@@ -116,8 +117,9 @@ def _worker_main(config: RunConfig, index: int, results: Any, parent: int) -> No
                 stop.request(signal.SIGTERM)
 
     try:
-        (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
-        finish_export(run.pipeline, stop, quiet, run.flush_budget_s())
+        with collect_less_often():
+            (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
+            finish_export(run.pipeline, stop, quiet, run.flush_budget_s())
         results.put(("done", index, WorkerResult(
             index, run.tally.outcomes(), run.pipeline.created, tuple(run.pipeline.reports()),
             run.pipeline.file.report() if run.pipeline.file else None, run.latencies.by_name,
