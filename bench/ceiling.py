@@ -20,6 +20,7 @@ checks that these spans match ours key for key.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import sys
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from simulate.runs.common import LOAD_GC_THRESHOLDS  # noqa: E402
 from simulate.tracing.export_processor import LOAD  # noqa: E402
 from simulate.tracing.pipeline import ExportPipeline  # noqa: E402
 from simulate.tracing.providers import Telemetry  # noqa: E402
@@ -256,9 +258,13 @@ def run(orders: int, endpoint: str | None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--gc-like-load", action="store_true",
+                        help="the garbage-collector thresholds main.py's load runs use")
     parser.add_argument("--endpoint", help="OTLP/gRPC endpoint, e.g. http://127.0.0.1:4317 "
                                            "(none: spans are only counted, no export)")
     args = parser.parse_args()
+    if args.gc_like_load:
+        gc.set_threshold(*LOAD_GC_THRESHOLDS)
     print(json.dumps(run(args.orders, args.endpoint)))
 
 
