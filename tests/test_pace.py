@@ -85,3 +85,11 @@ def test_a_load_run_collects_garbage_less_often_and_restores_the_thresholds(caps
     assert seen and set(seen) == {LOAD_GC_THRESHOLDS} != {before}
     assert gc.get_threshold() == before  # nothing process-wide left behind
     assert json.loads(capsys.readouterr().out)["orders"]["total"] == 3
+
+
+def test_a_late_dispatcher_catches_up_and_only_drops_what_is_far_behind():
+    per_s = 400.0  # a slot every 2.5 ms
+    assert load.next_slot(10, 10, per_s) == (11, 0)  # on time
+    assert load.next_slot(10, 13, per_s) == (11, 0)  # 7.5 ms late (a GIL hand-off): no slot lost
+    behind = int(load.CATCH_UP_S * per_s) + 1
+    assert load.next_slot(10, 11 + behind, per_s) == (11 + behind, behind)  # held: dropped, counted

@@ -63,6 +63,21 @@ FINAL_FLUSH_S = 60.0  # at the normal end, the queue gets this long to drain
 CATCH_UP_S = 0.1  # an open-loop dispatcher this late or less still starts the orders it passed
 
 
+def next_slot(slot: int, now_slot: int, per_s: float) -> tuple[int, int]:
+    """The open-loop slot to start after ``slot``, now that the clock is in ``now_slot``;
+    and how many slots are given up.
+
+    A dispatcher a little late (a timer or a GIL hand-off: a few ms) starts the slots it
+    passed at once, as a client's late timer would.  Slots further behind than CATCH_UP_S
+    (new orders held by the exporter, or a machine that cannot keep up) are not made up in
+    a burst: they are counted as not started (k6's dropped iterations).
+    """
+    passed = now_slot - slot - 1
+    if passed > CATCH_UP_S * per_s:
+        return now_slot, passed
+    return slot + 1, 0
+
+
 class Tally:
     """Counters only: memory does not grow with the number of orders."""
 
@@ -204,18 +219,11 @@ class LoadRun:
                 if not self._admit(tick) or not self._claim(started):
                     break
                 pool.submit(self._one_order)
-                # A dispatcher a little late (a timer or a GIL hand-off: a few ms) starts the
-                # slots it passed at once, as a client's late timer would.  Slots further
-                # behind than CATCH_UP_S (new orders held by the exporter, or a machine that
-                # cannot keep up) are not made up in a burst: they are counted as not started
-                # (k6's dropped iterations).
                 now_slot = math.floor((time.monotonic() - started) * per_s)
-                if now_slot - slot - 1 > CATCH_UP_S * per_s:
+                slot, skipped = next_slot(slot, now_slot, per_s)
+                if skipped:
                     with self._lock:
-                        self.not_started += now_slot - slot - 1
-                    slot = now_slot
-                else:
-                    slot += 1
+                        self.not_started += skipped
         finally:
             pool.shutdown(wait=True)
 
