@@ -134,3 +134,13 @@ def test_what_ours_does_not_write_goes_through_the_sdk_encoder():
     with pytest.raises(UnencodableError):
         encode_batch(batch)
     assert encode_request(batch) == sdk_bytes(batch)
+
+
+def test_values_equal_in_python_but_not_on_the_wire_are_written_apart():
+    rec = Recorder()
+    tracer = rec.tracer()
+    # 0.0 == -0.0, and (True,) == (1,): each must still be written as itself.
+    for value in (0.0, -0.0, 0.0, (True,), (1,), (1.0,)):
+        span = tracer.start_span("same key", attributes={"v": value})
+        span.end()
+    assert_same(rec.spans)

@@ -15,7 +15,7 @@ Field numbers are those of opentelemetry-proto's trace/common/resource .proto fi
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -97,24 +97,26 @@ def _any_value(value: Any) -> bytes:
 
 # Encoded KeyValues by (key, type, value): most values repeat from span to span (methods,
 # routes, query texts, topics, status codes).  Bounded: emptied when full, so unique values
-# (order ids) cost one miss each and memory stays flat.
+# (order ids) cost one miss each and memory stays flat.  Only strings and ints (bools
+# included, told apart by the type): floats and arrays can be equal in Python and differ
+# on the wire (0.0 == -0.0, (True,) == (1,)), so they are written every time.
 _KV_CACHE_LIMIT = 4096
+_CACHED_TYPES = frozenset({str, int, bool})
 _kv_cache: dict[tuple[str, type, Any], bytes] = {}
 
 
 def _key_value(key: str, value: Any) -> bytes:
     """A KeyValue message (without its own tag)."""
-    cache_key = (key, value.__class__, value) if value.__class__ is not tuple else None
-    if cache_key is not None:
-        cached = _kv_cache.get(cache_key)
+    cacheable = value.__class__ in _CACHED_TYPES
+    if cacheable:
+        cached = _kv_cache.get((key, value.__class__, value))
         if cached is not None:
             return cached
-    any_value = _any_value(value)
-    body = (_field(1, key.encode()) if key else b"") + _field(2, any_value)
-    if cache_key is not None:
+    body = (_field(1, key.encode()) if key else b"") + _field(2, _any_value(value))
+    if cacheable:
         if len(_kv_cache) >= _KV_CACHE_LIMIT:
             _kv_cache.clear()
-        _kv_cache[cache_key] = body
+        _kv_cache[(key, value.__class__, value)] = body
     return body
 
 
@@ -248,14 +250,9 @@ def encode_batch(spans: Sequence[ReadableSpan]) -> bytes:
     return b"".join(request)
 
 
-def encode_request(spans: Sequence[ReadableSpan],
-                   fallback: Callable[[Sequence[ReadableSpan]], bytes] | None = None) -> bytes:
+def encode_request(spans: Sequence[ReadableSpan]) -> bytes:
     """The request bytes for ``spans``: ours, or the SDK encoder's for what ours cannot write."""
     try:
         return encode_batch(spans)
     except UnencodableError:
-        return (fallback or _sdk_bytes)(spans)
-
-
-def _sdk_bytes(spans: Sequence[ReadableSpan]) -> bytes:
-    return encode_spans(spans).SerializeToString()
+        return encode_spans(spans).SerializeToString()
