@@ -13,7 +13,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
@@ -116,7 +116,7 @@ class Page:
                              "trace": _hex(context.trace_id, 32) if context else None,
                              "span": _hex(context.span_id, 16) if context else None})
 
-    def set_load(self, summary: dict[str, Any], latencies: dict[str, Histogram]) -> None:
+    def set_load(self, summary: dict[str, Any], latencies: Mapping[str, Histogram]) -> None:
         self.load = {"summary": summary, "histograms": {
             name: [[round(lo, 4), round(hi, 4), n] for lo, hi, n in h.buckets()]
             for name, h in latencies.items()}}

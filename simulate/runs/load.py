@@ -289,7 +289,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             summary = run.summary(wall_s, stop.requested)
             print_summary(summary, out, err, as_json=config.json)
             if page_file and run.samples:
-                load_page(page_file, config, summary.to_dict(), run.latencies.by_name, run.samples,
+                load_page(page_file, config, summary.to_dict(), summary.latencies, run.samples,
                           err if config.json else out)
             return final_status(stop, all_delivered(run.pipeline))
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -127,7 +127,7 @@ def _records_by_trace(spans: Sequence[ReadableSpan]) -> list[list[SpanRecord]]:
 
 
 def load_page(target: PageFile, config: RunConfig, summary: dict[str, Any],
-              latencies: dict[str, Histogram], samples: TraceSamples, console: Console) -> None:
+              latencies: Mapping[str, Histogram], samples: TraceSamples, console: Console) -> None:
     """A load run's page: the summary, a histogram per operation, the sample traces."""
     page = Page("ordertrace: load run", describe(config))
     page.set_load(summary, latencies)
