@@ -3,10 +3,10 @@
 For each rate R, ``main.py --rate R --duration D --speed 1`` (open loop, one process) exports
 to an OTLP/gRPC receiver started here, and this prints the CPU it used as a share of one
 core (user + system time of the child / wall time), the orders placed and not started
-(slots missed), the root span's p50 and p99, how late the simulation's waits ended on average (the summary
-warns above 1 ms: spans then last longer than the simulated system's), and whether every
-span was received.  The
-README's per-core planning figure (generators for a target rate) comes from here.
+(slots missed), the root span's p50 and p99, how late the simulation's waits ended on
+average (above ``LATE_MS`` the summary warns that spans last longer than the simulated
+system's), and whether every span was received.  The README's per-core planning figure
+(generators for a target rate) comes from here.
 
 Usage: python bench/realtime.py [--rates 200,400,600,800] [--duration 10]
 """
