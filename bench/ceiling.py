@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from simulate.runs.common import LOAD_GC_THRESHOLDS  # noqa: E402
-from simulate.tracing.export_processor import LOAD  # noqa: E402
+from simulate.tracing.destination import LOAD  # noqa: E402
 from simulate.tracing.pipeline import ExportPipeline  # noqa: E402
 from simulate.tracing.providers import Telemetry  # noqa: E402
 from simulate.tracing.settings import resolve  # noqa: E402
@@ -231,7 +231,7 @@ def run(orders: int, endpoint: str | None) -> dict:
     last one made (the exporter's backpressure included), before the final flush.
     Without an endpoint the spans are only counted, like ``main.py --no-export``.
     """
-    settings = replace(resolve(endpoint=endpoint, env={}), timeout_ms=10_000)
+    settings = resolve(endpoint=endpoint, env={}).with_default_timeout(10.0)
     if endpoint is None:
         settings = replace(settings, exporters=())
     pipeline = ExportPipeline(settings, LOAD)

@@ -36,19 +36,36 @@ def test_http_protobuf_endpoints_follow_the_spec_paths():
     assert resolve(env=specific).endpoint.url == "http://collector:4318/custom"  # used as is
 
 
-def test_timeout_is_milliseconds_as_the_spec_says():
-    assert resolve(env={"OTEL_EXPORTER_OTLP_TIMEOUT": "2500"}).timeout_ms == 2500
-    assert resolve(env={"OTEL_EXPORTER_OTLP_TIMEOUT": "2500",
-                        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "300"}).timeout_ms == 300
-    assert resolve(env={}).timeout_ms == 1000
+def test_timeout_is_seconds_as_the_python_sdk_reads_it_and_left_to_the_exporter():
+    generic = resolve(env={"OTEL_EXPORTER_OTLP_TIMEOUT": "2.5"})
+    assert generic.timeout_s == 2.5 and generic.timeout_override is None  # the exporter reads it
+    assert resolve(env={"OTEL_EXPORTER_OTLP_TIMEOUT": "2.5",
+                        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "0.3"}).timeout_s == 0.3
+    default = resolve(env={})
+    assert default.timeout_s == default.timeout_override == 1.0  # ours: given to the exporter
+    assert default.with_default_timeout(10).timeout_override == 10
+    assert generic.with_default_timeout(10).timeout_s == 2.5  # a variable wins over our default
 
 
-def test_headers_compression_insecure_are_read():
-    s = resolve(env={"OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20abc,x-tenant=acme",
-                     "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip", "OTEL_EXPORTER_OTLP_INSECURE": "true"})
-    assert s.headers == {"authorization": "Bearer abc", "x-tenant": "acme"}
-    assert s.compression == "gzip" and s.insecure is True
-    assert "abc" not in repr(s)
+@pytest.mark.parametrize("value", ["2500", "abc", "0", "-1", "nan"])
+def test_a_timeout_the_sdk_would_misread_is_one_line(value):
+    result = run_main("--no-view", env={"OTEL_EXPORTER_OTLP_TIMEOUT": value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "OTEL_EXPORTER_OTLP_TIMEOUT" in line and "seconds" in line
+
+
+def test_headers_are_left_to_the_exporter_unless_the_url_carries_credentials():
+    env = {"OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20abc,x-tenant=acme",
+           "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip", "OTEL_EXPORTER_OTLP_INSECURE": "true"}
+    plain = resolve(env=env)
+    assert plain.headers_override is None and plain.endpoint_override is None and plain.insecure
+    # user:password in the URL: the gRPC exporter knows no such thing, so it is given the
+    # headers (the variable's, which win, plus Basic auth) and the URL without them.
+    withcreds = resolve(endpoint="http://u:p@collector:4317", env=env)
+    assert withcreds.headers_override == {"authorization": "Bearer abc", "x-tenant": "acme"}
+    assert withcreds.endpoint_override == "http://collector:4317"
+    assert "abc" not in repr(plain) + repr(withcreds)
 
 
 @pytest.mark.parametrize("env", [{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"},

@@ -181,6 +181,7 @@ class LoadSummary:
                       "exported": main.exported if main else 0,
                       "unconfirmed": main.unconfirmed if main else 0,
                       "failed": main.failed if main else 0,
+                      "dropped": main.dropped if main else 0,
                       "abandoned": main.abandoned if main else 0},
             "export_destination": main.destination if main else None,
             "export_error": (main.reason or None) if main and not main.ok else None,

@@ -14,6 +14,7 @@ from rich.console import Console
 from ..i18n import _
 from ..report.export_summary import delivered_line, file_line, problem_line
 from ..report.terminal import resilient, say
+from ..tracing import sdk_logs
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..world.clock import StopFlag
@@ -41,11 +42,13 @@ def open_output(path: str | None) -> OtlpJsonFileProcessor | None:
 @contextlib.contextmanager
 def guarded_std_streams() -> Iterator[None]:
     """stdout/stderr that survive a closed pipe and a narrow encoding, for the run's length
-    (the SDK's console exporter and print() write to sys.stdout directly)."""
+    (the SDK's console exporter and print() write to sys.stdout directly); the SDK's own
+    log lines escaped, bounded and said once (tracing/sdk_logs.py)."""
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = resilient(sys.stdout), resilient(sys.stderr)
     try:
-        yield
+        with sdk_logs.routed(lambda line: sys.stderr.write(line)):
+            yield
     finally:
         sys.stdout, sys.stderr = saved
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import os
 import random
 import resource
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from opentelemetry.sdk.trace import SpanProcessor
 
@@ -30,7 +28,7 @@ from ..config import LoadPlan, RunConfig
 from ..i18n import _
 from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
 from ..report.terminal import consoles, say
-from ..tracing.export_processor import LOAD
+from ..tracing.destination import LOAD
 from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
@@ -57,7 +55,7 @@ from .pages import PageFile, load_page
 from .signals import stop_on_signals
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
-LOAD_TIMEOUT_MS = 10_000  # a loaded collector may be slow: the spec's default, not 1 s
+LOAD_TIMEOUT_S = 10.0  # a loaded collector may be slow: the SDK's default, not 1 s
 GRACE_S = 0.5  # after Ctrl-C, orders in flight may finish for this long (an order is 0.25 s)
 FINAL_FLUSH_S = 60.0  # at the normal end, the queue gets this long to drain
 CATCH_UP_S = 0.1  # an open-loop dispatcher this late or less still starts the orders it passed
@@ -103,8 +101,7 @@ class LoadRun:
         self.planned = plan.planned_orders
         self.stop = stop
         self.rng = random.Random(plan.seed)
-        timeout = config.export.timeout_ms if _timeout_configured() else LOAD_TIMEOUT_MS
-        self.settings = replace(config.export, timeout_ms=timeout)
+        self.settings = config.export.with_default_timeout(LOAD_TIMEOUT_S)
         self.latencies = SpanLatencies()
         # --html: a few whole traces for the page, in bounded memory
         self.samples = TraceSamples() if config.html or config.open_page else None
@@ -246,7 +243,7 @@ class LoadRun:
     def flush_budget_s(self) -> float:
         """How long the end of the run may wait for export: one export timeout after a stop
         request (Ctrl-C must end soon), long enough to drain the queue otherwise."""
-        return self.settings.timeout_ms / 1000 + 0.5 if self.stop.requested else FINAL_FLUSH_S
+        return self.settings.timeout_s + 0.5 if self.stop.requested else FINAL_FLUSH_S
 
     def summary(self, wall_s: float, interrupted: bool) -> LoadSummary:
         return LoadSummary(
@@ -257,11 +254,6 @@ class LoadRun:
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             pace=Pace(self.plan.speed > 0, self.plan.rate, self.held_s, self.not_started,
                       self.clock.mean_lateness_ms()))
-
-
-def _timeout_configured() -> bool:
-    return any(os.environ.get(k) for k in ("OTEL_EXPORTER_OTLP_TIMEOUT",
-                                            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"))
 
 
 def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:

@@ -35,7 +35,7 @@ from rich.console import Console
 from ..config import ServeConfig
 from ..i18n import _
 from ..report.terminal import consoles, say
-from ..tracing.export_processor import LOAD
+from ..tracing.destination import LOAD
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
 from ..tracing.recent import RecentTraces
@@ -119,7 +119,7 @@ def run_serve(config: ServeConfig, stop: StopFlag | None = None) -> int:
                 return 2
             with server:
                 _serve(server, app, config, stop, out, err)
-            finish_export(pipeline, stop, err, config.export.timeout_ms / 1000 + 2.0)
+            finish_export(pipeline, stop, err, config.export.timeout_s + 2.0)
             print_export(pipeline, out, err, quiet=False)
             return final_status(stop, all_delivered(pipeline))
         finally:
@@ -136,7 +136,7 @@ def _serve(server: Server, app: ServeApp, config: ServeConfig, stop: StopFlag, o
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name="ordertrace-serve", daemon=True)
     thread.start()
-    export = ", ".join(d.sender.description for d in app.pipeline.destinations) or _("off")
+    export = ", ".join(d.description for d in app.pipeline.destinations) or _("off")
     say(out, "🌐 " + _("ordertrace serve listening on {url} (export: {export}; Ctrl-C stops)").format(
         url=url_of(str(host), int(port)), export=export))
     said = ""

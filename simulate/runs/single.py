@@ -118,7 +118,7 @@ class SingleRun:
                 self._show(run_order(telemetry, clock, log, config.scenario, plan), plan)
         except RunInterrupted:
             say(err, _("interrupted: flushing the spans recorded so far"), style="yellow")
-        finish_export(self.pipeline, self.stop, err, config.export.timeout_ms / 1000 + 0.5)
+        finish_export(self.pipeline, self.stop, err, config.export.timeout_s + 0.5)
         delivered = all_delivered(self.pipeline)
         if not self.stop.requested:
             self._print_results(delivered)

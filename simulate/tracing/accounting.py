@@ -1,10 +1,10 @@
-"""What happened to every span: counted where it happens, never derived.
+"""What happened to every item of a signal: counted where it happens, never derived.
 
-Each destination keeps its own :class:`Accounts`: spans handed to it, then each
-one counted once as exported (the collector confirmed), unconfirmed (no answer in
-time, or in flight when the run was abandoned), failed (refused, unreachable, or
-not tried while the collector was known to be down) or abandoned (still queued
-at a second Ctrl-C).  Nothing is "the rest": a test can add them up.
+Each destination keeps its own :class:`Accounts`: items handed to it, then each one
+counted once as exported (the collector confirmed), unconfirmed (no answer in time,
+or in flight when the run was abandoned), failed (refused, unreachable, or not tried
+while the collector was known to be down), dropped (the queue was full) or abandoned
+(still queued at a second Ctrl-C).  Nothing is "the rest": a test can add them up.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from .delivery import Attempt, Delivery
 
 ABANDONED = Attempt(Delivery.UNCONFIRMED, "the flush was abandoned (Ctrl-C twice)",
                     N_("Spans in flight may have arrived; queued ones were never sent."))
+QUEUE_FULL = Attempt(Delivery.FAILED, "the export queue was full",
+                     N_("The exporter could not keep up; raise OTEL_BSP_MAX_QUEUE_SIZE or lower the rate."))
 
 
 class Accounts:
@@ -24,28 +26,41 @@ class Accounts:
         self.exported = 0
         self.unconfirmed = 0
         self.failed = 0
+        self.dropped = 0
         self.abandoned = 0
         self.first_problem: Attempt | None = None
         self._lock = threading.Lock()
 
+    @property
+    def settled(self) -> int:
+        """Items whose fate is known (all but those queued or in flight)."""
+        return self.exported + self.unconfirmed + self.failed + self.dropped + self.abandoned
+
+    def hand(self, room: int) -> bool:
+        """One more item; False (and counted dropped) when ``room`` items are already waiting."""
+        with self._lock:
+            self.handed += 1
+            if self.handed - self.settled > room:
+                self.dropped += 1
+                self.first_problem = self.first_problem or QUEUE_FULL
+                return False
+            return True
+
+    def delivered(self, count: int) -> None:
+        with self._lock:
+            self.exported += count
+
     def record(self, attempt: Attempt, count: int) -> None:
-        """A batch of ``count`` spans came back from a send."""
+        """A batch of ``count`` items came back from a send."""
         with self._lock:
             if attempt.delivery is Delivery.DELIVERED:
-                self.exported += count - attempt.rejected
-                self.failed += attempt.rejected
-                if not attempt.rejected:
-                    return
-            elif attempt.delivery is Delivery.UNCONFIRMED:
+                self.exported += count
+                return
+            if attempt.delivery is Delivery.UNCONFIRMED:
                 self.unconfirmed += count
             else:
                 self.failed += count
             self.first_problem = self.first_problem or attempt
-
-    def not_sent(self, count: int) -> None:
-        """Spans given up on without a send (the collector is known to be down)."""
-        with self._lock:
-            self.failed += count
 
     def abandon(self, queued: int, in_flight: int) -> None:
         with self._lock:
@@ -57,7 +72,7 @@ class Accounts:
 
 @dataclass(frozen=True)
 class ExportReport:
-    """What became of one destination's spans, for the closing summary."""
+    """What became of one destination's items, for the closing summary."""
 
     destination: str
     handed: int
@@ -67,10 +82,12 @@ class ExportReport:
     abandoned: int
     reason: str  # the most telling cause, or ""
     hint: str
+    dropped: int = 0
+    signal: str = "traces"
 
     @property
     def not_delivered(self) -> int:
-        return self.unconfirmed + self.failed + self.abandoned
+        return self.unconfirmed + self.failed + self.dropped + self.abandoned
 
     @property
     def ok(self) -> bool:
@@ -83,13 +100,15 @@ class ExportReport:
         return ExportReport(reports[0].destination, sum(r.handed for r in reports),
                             sum(r.exported for r in reports), sum(r.unconfirmed for r in reports),
                             sum(r.failed for r in reports), sum(r.abandoned for r in reports),
-                            first.reason, first.hint)
+                            first.reason, first.hint, sum(r.dropped for r in reports),
+                            reports[0].signal)
 
     @staticmethod
-    def of(destination: str, accounts: Accounts) -> ExportReport:
+    def of(destination: str, accounts: Accounts, signal: str = "traces") -> ExportReport:
         problem = accounts.first_problem
         # A cause that explains the failures (refused, unauthorised) beats a later
         # "not tried" or a cancellation.
         return ExportReport(destination, accounts.handed, accounts.exported, accounts.unconfirmed,
                             accounts.failed, accounts.abandoned,
-                            problem.reason if problem else "", problem.hint if problem else "")
+                            problem.reason if problem else "", problem.hint if problem else "",
+                            accounts.dropped, signal)

@@ -1,5 +1,5 @@
 """The one export path all services share: a counter, the --output file, one
-ExportProcessor per destination (OTEL_TRACES_EXPORTER may name several)."""
+Destination (BatchSpanProcessor + official exporter) per name in OTEL_TRACES_EXPORTER."""
 from __future__ import annotations
 
 import threading
@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from .accounting import ExportReport
-from .delivery import Sender
-from .export_processor import SINGLE, ExportProcessor, Policy
+from .destination import SINGLE, Destination, Policy
 from .otlp_file import OtlpJsonFileProcessor
 from .settings import ExportSettings
 
@@ -27,16 +26,6 @@ class EndedSpanCounter(SpanProcessor):
             self.ended += 1
 
 
-def make_sender(name: str, settings: ExportSettings) -> Sender:
-    from .senders import ConsoleSender, GrpcSender, HttpSender
-
-    if name == "console":
-        return ConsoleSender()
-    if settings.protocol == "http/protobuf":
-        return HttpSender(settings)
-    return GrpcSender(settings)
-
-
 class ExportPipeline:
     def __init__(self, settings: ExportSettings, policy: Policy = SINGLE,
                  extra_processors: Sequence[SpanProcessor] = (),
@@ -44,8 +33,7 @@ class ExportPipeline:
         self.settings = settings
         self.counter = EndedSpanCounter()
         self.file = file
-        self.destinations = [ExportProcessor(make_sender(name, settings), policy)
-                             for name in settings.exporters]
+        self.destinations = [Destination(name, settings, policy) for name in settings.exporters]
         self.processors: tuple[SpanProcessor, ...] = (
             self.counter, *extra_processors, *([file] if file else []), *self.destinations)
 
@@ -79,7 +67,7 @@ class ExportPipeline:
             processor.shutdown()
 
     def reports(self) -> list[ExportReport]:
-        return [ExportReport.of(d.sender.description, d.accounts) for d in self.destinations]
+        return [d.report() for d in self.destinations]
 
     def status(self) -> str:
         """For the progress line: empty while all is well."""

@@ -22,6 +22,7 @@ from opentelemetry.semconv.schemas import Schemas
 from opentelemetry.trace import Tracer
 
 from .. import __version__
+from .self_observability import ENV_LOCK
 
 NAMESPACE = "ordertrace"
 # The semantic-conventions release whose names our spans use (the pinned package's).
@@ -52,8 +53,9 @@ class Telemetry:
         with self._lock:
             if service not in self._providers:
                 # shutdown_on_exit=False: the processors are shared and shut down once, by us.
-                provider = TracerProvider(resource=self.resource(service), sampler=self._sampler,
-                                          shutdown_on_exit=False)
+                with ENV_LOCK:  # see self_observability.py
+                    provider = TracerProvider(resource=self.resource(service), sampler=self._sampler,
+                                              shutdown_on_exit=False)
                 for processor in self._processors:
                     provider.add_span_processor(processor)
                 self._providers[service] = provider

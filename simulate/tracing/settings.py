@@ -1,13 +1,16 @@
-"""Where spans go: exporter settings from flags and OTEL_* variables, checked.
+"""What the official OTLP exporters will be given, checked before they see it.
 
-Precedence: command-line flag > signal-specific ``OTEL_EXPORTER_OTLP_TRACES_*`` >
-generic ``OTEL_EXPORTER_OTLP_*`` > default, as the OpenTelemetry specification
-says.  ``OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT`` is read in **milliseconds**, per
-the specification (the Python SDK alone reads it in seconds).  The default is
-1000 ms rather than the spec's 10 s so that a missing collector never stalls a
-demo run.  Headers (often credentials) and ``user:password@`` in an endpoint URL
-(sent as an HTTP Basic ``authorization`` header) are never printed: every error
-message here names a key or a redacted URL, never a value.
+The exporters read the ``OTEL_EXPORTER_OTLP_[TRACES_]*`` variables themselves
+(exporters.py builds them the standard way); this module only does what the SDK
+does not: our flags (``--endpoint``, ``--protocol``, ``--exporter``), turning a bad
+value into one line and exit 2 *before* an exporter logs it (or a header value in
+it) or raises, and knowing where the exporter will send so that it can be printed
+(redacted) and probed when export fails.  ``OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT``
+is read in **seconds**, as the Python SDK reads it (the specification says
+milliseconds: opentelemetry-python #4044).  Without it we give the exporter 1 s, not
+the SDK's 10 s, so that a missing collector never stalls a demo run.  Headers and
+``user:password@`` in an endpoint URL (sent as an HTTP Basic ``authorization``
+header: the gRPC exporter has no notion of URL credentials) are never printed.
 """
 from __future__ import annotations
 
@@ -17,20 +20,20 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
 from ..i18n import _
 
 EXPORTERS = ("otlp", "console", "none")
 PROTOCOLS = ("grpc", "http/protobuf")
-COMPRESSIONS = ("none", "gzip")
+COMPRESSIONS = ("none", "gzip")  # what both exporters take (the HTTP one also deflate)
 DEFAULT_PORTS = {"grpc": 4317, "http/protobuf": 4318}
 DEFAULT_ENDPOINTS = {p: f"http://localhost:{port}" for p, port in DEFAULT_PORTS.items()}
 DEFAULT_ENDPOINT = DEFAULT_ENDPOINTS["grpc"]
 TRACES_PATH = "/v1/traces"
-DEFAULT_TIMEOUT_MS = 1000.0
-MAX_TIMEOUT_MS = 600_000.0  # ten minutes: longer is a typo, not a collector
+DEFAULT_TIMEOUT_S = 1.0
+MAX_TIMEOUT_S = 600.0  # ten minutes: longer is milliseconds by mistake, not a collector
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name (RFC 9110 token)
 
@@ -63,12 +66,14 @@ class Endpoint:
 class ExportSettings:
     exporters: tuple[str, ...] = ("otlp",)  # any of otlp, console; empty: export off
     protocol: str = "grpc"
-    endpoint: Endpoint = Endpoint("http", "localhost", 4317)
-    timeout_ms: float = DEFAULT_TIMEOUT_MS
-    insecure: bool | None = None
-    headers: dict[str, str] = field(default_factory=dict, repr=False)  # never printed
-    compression: str = "none"
-    certificate: str | None = None
+    endpoint: Endpoint = Endpoint("http", "localhost", 4317)  # where the exporter sends
+    timeout_s: float = DEFAULT_TIMEOUT_S  # what the exporter waits, retries included
+    # Given to the exporter explicitly (None: it reads the environment, as in any app):
+    endpoint_override: str | None = None  # --endpoint, or an env URL that carried credentials
+    timeout_override: float | None = DEFAULT_TIMEOUT_S  # None when OTEL_*_TIMEOUT is set
+    headers_override: dict[str, str] | None = field(default=None, repr=False)  # never printed
+    insecure: bool | None = None  # for the probe only: the exporter reads it itself
+    certificate: str | None = None  # likewise
 
     @property
     def target(self) -> str:
@@ -78,6 +83,12 @@ class ExportSettings:
     @property
     def exports_otlp(self) -> bool:
         return "otlp" in self.exporters
+
+    def with_default_timeout(self, seconds: float) -> ExportSettings:
+        """The same, waiting ``seconds`` unless a variable sets the timeout."""
+        if self.timeout_override is None:
+            return self
+        return replace(self, timeout_s=seconds, timeout_override=seconds)
 
     @property
     def plaintext(self) -> bool:
@@ -182,19 +193,21 @@ def parse_headers(raw: str, source: str = "OTEL_EXPORTER_OTLP_HEADERS") -> dict[
     return headers
 
 
-def _timeout_ms(env: Mapping[str, str]) -> float:
+def _timeout_s(env: Mapping[str, str]) -> float | None:
+    """OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT in seconds, checked; None when unset."""
     found = _env(env, "TIMEOUT")
     if not found:
-        return DEFAULT_TIMEOUT_MS
+        return None
     key, raw = found
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(_("{name}={value}: expected a number of milliseconds").format(
-            name=key, value=repr(raw))) from None
-    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_MS:
-        raise SettingsError(_("{name}={value}: expected milliseconds from 1 to {most}").format(
-            name=key, value=repr(raw), most=f"{MAX_TIMEOUT_MS:.0f}"))
+        raise SettingsError(_("{name}={value}: expected a number of seconds (the Python SDK reads "
+                              "this variable in seconds)").format(name=key, value=repr(raw))) from None
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_S:
+        raise SettingsError(_("{name}={value}: expected seconds from 0.001 to {most} (the Python SDK "
+                              "reads this variable in seconds, not milliseconds)").format(
+            name=key, value=repr(raw), most=f"{MAX_TIMEOUT_S:.0f}"))
     return value
 
 
@@ -214,6 +227,21 @@ def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n != "none"))
 
 
+def _endpoint(flag: str | None, proto: str, env: Mapping[str, str]) -> tuple[Endpoint, str | None, bool]:
+    """Where the exporter will send, as the SDK resolves it; the credentials from the URL;
+    and whether the exporter must be given the endpoint (a flag, or credentials to take out)."""
+    if flag is not None:
+        url, credentials = parse_endpoint(flag, proto, source="--endpoint")
+        return url, credentials, True
+    for key, append in (("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", False), ("OTEL_EXPORTER_OTLP_ENDPOINT", True)):
+        if env.get(key, "").strip():
+            # The generic variable is a base URL: the signal's path is appended (OTLP/HTTP).
+            url, credentials = parse_endpoint(env[key], proto, append_path=append, source=key)
+            return url, credentials, credentials is not None
+    url, _none = parse_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True)
+    return url, None, False
+
+
 def resolve(exporter: str | None = None, endpoint: str | None = None,
             env: Mapping[str, str] | None = None, protocol: str | None = None) -> ExportSettings:
     """Merge flags over environment over defaults; raise SettingsError on bad values."""
@@ -224,22 +252,9 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
     if proto not in PROTOCOLS:
         raise SettingsError(_("unsupported OTLP protocol {name}: choose one of {choices}").format(
             name=repr(proto), choices=", ".join(PROTOCOLS)))
-    if endpoint is not None:
-        url, credentials = parse_endpoint(endpoint, proto, source="--endpoint")
-    elif env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip():
-        url, credentials = parse_endpoint(env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], proto,
-                                          source="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    elif env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip():
-        # The generic variable is a base URL: the spec appends the signal's path.
-        url, credentials = parse_endpoint(env["OTEL_EXPORTER_OTLP_ENDPOINT"], proto, append_path=True,
-                                          source="OTEL_EXPORTER_OTLP_ENDPOINT")
-    else:
-        url, credentials = parse_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True)
-    insecure = _env(env, "INSECURE")
+    url, credentials, explicit = _endpoint(endpoint, proto, env)
     found_headers = _env(env, "HEADERS")
     headers = parse_headers(found_headers[1], found_headers[0]) if found_headers else {}
-    if credentials:
-        headers.setdefault("authorization", credentials)  # an explicit header wins
     compression = (_env(env, "COMPRESSION") or ("", "none"))[1].lower()
     if compression not in COMPRESSIONS:
         raise SettingsError(_("unsupported OTLP compression {name}: choose one of {choices}").format(
@@ -248,7 +263,16 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
     if certificate and not os.path.isfile(certificate[1]):
         raise SettingsError(_("{name}: no such certificate file {path}").format(
             name=certificate[0], path=repr(certificate[1])))
+    insecure = _env(env, "INSECURE")
+    timeout = _timeout_s(env)
+    headers_override = None
+    if credentials:
+        # The exporter takes headers from the environment *or* its argument: give it both.
+        headers_override = {"authorization": credentials, **headers}  # an explicit header wins
     return ExportSettings(
-        exporters, proto, url, _timeout_ms(env),
-        None if insecure is None else insecure[1].lower() == "true", headers,
-        compression, certificate[1] if certificate else None)
+        exporters, proto, url, timeout if timeout is not None else DEFAULT_TIMEOUT_S,
+        endpoint_override=url.url if explicit else None,
+        timeout_override=None if timeout is not None else DEFAULT_TIMEOUT_S,
+        headers_override=headers_override,
+        insecure=None if insecure is None else insecure[1].lower() == "true",
+        certificate=certificate[1] if certificate else None)

@@ -1,0 +1,57 @@
+"""The official exporters, built the standard way.
+
+Every ``OTEL_EXPORTER_OTLP_[TRACES_]*`` variable is read by the exporter itself, as in
+any Python service.  Arguments are given only where one of our flags overrides the
+environment: ``--endpoint`` (or an endpoint URL whose ``user:password@`` we turned into
+a header), and the timeout when no variable sets one (settings.py says why).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
+
+from .self_observability import SelfObservability
+from .settings import ExportSettings
+
+PROTOCOL_NAMES = {"grpc": "OTLP/gRPC", "http/protobuf": "OTLP/HTTP"}
+
+
+def description(name: str, settings: ExportSettings) -> str:
+    """Where the items go, safe to print: no headers, no credentials."""
+    if name == "console":
+        return "the console"
+    return f"{settings.target} ({PROTOCOL_NAMES[settings.protocol]})"
+
+
+def overrides(settings: ExportSettings) -> dict[str, Any]:
+    """The exporter arguments our flags set; everything else comes from the environment."""
+    kwargs: dict[str, Any] = {}
+    if settings.endpoint_override is not None:
+        kwargs["endpoint"] = settings.endpoint_override
+    if settings.timeout_override is not None:
+        kwargs["timeout"] = settings.timeout_override
+    if settings.headers_override is not None:
+        kwargs["headers"] = settings.headers_override
+    return kwargs
+
+
+def span_exporter(name: str, settings: ExportSettings, meter_provider: MeterProvider) -> SpanExporter:
+    """Call from any thread: the (slow) import happens first, the construction (which reads
+    the environment) under the self-observability switch."""
+    if name == "console":
+        # Given explicitly: the SDK's default stream is the one at its import time, and a
+        # run may have wrapped stdout since (a closed pipe must not break the run).
+        return ConsoleSpanExporter(out=sys.stdout)
+    # Imported here: gRPC costs ~0.1 s to load, and a run without it should not pay.
+    exporter: type[SpanExporter]
+    if settings.protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
+        exporter = Http
+    else:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
+        exporter = Grpc
+    with SelfObservability.enabled():
+        return exporter(**overrides(settings), meter_provider=meter_provider)
