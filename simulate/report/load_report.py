@@ -184,6 +184,8 @@ class LoadSummary:
                       "dropped": main.dropped if main else 0,
                       "abandoned": main.abandoned if main else 0},
             "export_destination": main.destination if main else None,
+            # The SDK's own count of the same spans (README: where and why it differs).
+            "sdk_self_observability": main.sdk if main else {},
             "export_error": (main.reason or None) if main and not main.ok else None,
             "output": None if self.output is None else {
                 "path": self.output.path, "written": self.output.written,

@@ -9,7 +9,7 @@ while the collector was known to be down), dropped (the queue was full) or aband
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..i18n import N_
 from .delivery import Attempt, Delivery
@@ -84,6 +84,8 @@ class ExportReport:
     hint: str
     dropped: int = 0
     signal: str = "traces"
+    # The SDK's own figures (self_observability.py): metric name -> {"ok" or error.type: count}
+    sdk: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def not_delivered(self) -> int:
@@ -101,14 +103,24 @@ class ExportReport:
                             sum(r.exported for r in reports), sum(r.unconfirmed for r in reports),
                             sum(r.failed for r in reports), sum(r.abandoned for r in reports),
                             first.reason, first.hint, sum(r.dropped for r in reports),
-                            reports[0].signal)
+                            reports[0].signal, _added([r.sdk for r in reports]))
 
     @staticmethod
-    def of(destination: str, accounts: Accounts, signal: str = "traces") -> ExportReport:
+    def of(destination: str, accounts: Accounts, signal: str = "traces",
+           sdk: dict[str, dict[str, int]] | None = None) -> ExportReport:
         problem = accounts.first_problem
         # A cause that explains the failures (refused, unauthorised) beats a later
         # "not tried" or a cancellation.
         return ExportReport(destination, accounts.handed, accounts.exported, accounts.unconfirmed,
                             accounts.failed, accounts.abandoned,
                             problem.reason if problem else "", problem.hint if problem else "",
-                            accounts.dropped, signal)
+                            accounts.dropped, signal, sdk or {})
+
+
+def _added(figures: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    total: dict[str, dict[str, int]] = {}
+    for one in figures:
+        for name, counts in one.items():
+            for key, n in counts.items():
+                total.setdefault(name, {})[key] = total.get(name, {}).get(key, 0) + n
+    return total

@@ -20,6 +20,8 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.semconv._incubating.metrics.otel_metrics import (
     OTEL_SDK_EXPORTER_OPERATION_DURATION,
+    OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+    OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
     OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY,
 )
 
@@ -41,6 +43,7 @@ class Policy:
 
 SINGLE = Policy()
 LOAD = Policy(threshold=3)
+SDK_FIGURES = (OTEL_SDK_EXPORTER_SPAN_EXPORTED, OTEL_SDK_PROCESSOR_SPAN_PROCESSED)
 DEFAULT_CAPACITY = 2048  # the SDK's OTEL_BSP_MAX_QUEUE_SIZE default, if its metric is missing
 
 
@@ -149,4 +152,6 @@ class Destination(SpanProcessor):
         self.sdk.shutdown()
 
     def report(self) -> ExportReport:
-        return ExportReport.of(self.description, self.accounts)
+        figures = {name: self.sdk.outcomes(name) for name in SDK_FIGURES}
+        return ExportReport.of(self.description, self.accounts,
+                               sdk={name: counts for name, counts in figures.items() if counts})

@@ -4,6 +4,13 @@ Every ``OTEL_EXPORTER_OTLP_[TRACES_]*`` variable is read by the exporter itself,
 any Python service.  Arguments are given only where one of our flags overrides the
 environment: ``--endpoint`` (or an endpoint URL whose ``user:password@`` we turned into
 a header), and the timeout when no variable sets one (settings.py says why).
+
+One gap filled through the public API: the HTTP exporter sets the certificate of
+``OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`` on its requests session, but requests lets
+``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` from the environment override a session's
+``verify`` (psf/requests #3829; Debian and most CI images set them), so the configured
+certificate is ignored and TLS fails.  When a certificate is configured we hand the
+exporter a session that does not read those variables (``trust_env = False``).
 """
 from __future__ import annotations
 
@@ -29,6 +36,12 @@ def description(name: str, settings: ExportSettings) -> str:
 def overrides(settings: ExportSettings) -> dict[str, Any]:
     """The exporter arguments our flags set; everything else comes from the environment."""
     kwargs: dict[str, Any] = {}
+    if settings.protocol == "http/protobuf" and settings.certificate:
+        import requests
+
+        session = requests.Session()
+        session.trust_env = False  # see the module docstring
+        kwargs["session"] = session
     if settings.endpoint_override is not None:
         kwargs["endpoint"] = settings.endpoint_override
     if settings.timeout_override is not None:

@@ -20,6 +20,7 @@ from typing import Any
 from opentelemetry.sdk.environment_variables import OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
 
 Attributes = tuple[tuple[str, Any], ...]
 # The switch is an environment variable, read by every SDK component as it is built (a
@@ -68,6 +69,14 @@ class SelfObservability:
     def counts(self, name: str) -> dict[Attributes, int]:
         """A histogram's number of recordings per attribute set."""
         return {key: point.count for key, point in self.points(name).items()}
+
+    def outcomes(self, name: str) -> dict[str, int]:
+        """A counter as {"ok": n, <error.type>: n}: what a collector would chart."""
+        found: dict[str, int] = {}
+        for key, value in self.sums(name).items():
+            outcome = str(dict(key).get(ERROR_TYPE, "ok"))
+            found[outcome] = found.get(outcome, 0) + int(value)
+        return found
 
     def shutdown(self) -> None:
         self.meter_provider.shutdown()
