@@ -118,7 +118,7 @@ def main() -> None:
                            signals=(1.0,), wait_for="Received order request"))
     with OtlpReceiver(delay_s=30, keep=False) as silent:
         rows.append(single("single: Ctrl-C twice in a 20 s flush", silent, "--speed", "0",
-                           env={"OTEL_EXPORTER_OTLP_TIMEOUT": "20000"}, signals=(0.3, 0.3),
+                           env={"OTEL_EXPORTER_OTLP_TIMEOUT": "20"}, signals=(0.3, 0.3),
                            wait_for="Trace ID"))
     with OtlpReceiver(keep=False) as ok:
         rows.append(single("single: secrets in URL and headers", ok, "--speed", "0",

@@ -41,7 +41,7 @@ def test_a_second_ctrl_c_abandons_a_flush_at_once():
     # A collector that accepts the call and never answers in time.
     with OtlpReceiver(delay_s=30) as receiver:
         run = Running("--speed", "0", "--no-view", "--endpoint", receiver.endpoint,
-                      env={"OTEL_EXPORTER_OTLP_TIMEOUT": "20000"})
+                      env={"OTEL_EXPORTER_OTLP_TIMEOUT": "20"})
         run.wait_for("Trace ID")  # the order is over: the flush is on
         time.sleep(0.3)
         run.signal(signal.SIGINT)
