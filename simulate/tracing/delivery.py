@@ -52,7 +52,7 @@ CREDENTIALS = N_("The collector refused the credentials: check OTEL_EXPORTER_OTL
                  "user:password in the endpoint (values are never printed).")
 OVERLOADED = N_("The collector is overloaded or restarting and asked to retry later.")
 SLOW = N_("The collector did not answer within the export timeout and may still have them: raise "
-          "OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds) if it is just slow.")
+          "OTEL_EXPORTER_OTLP_TIMEOUT (seconds) if it is just slow.")
 WRONG_HOST = N_("Check the host in the endpoint.")
 WRONG_TLS = N_("Check https:// vs http:// and OTEL_EXPORTER_OTLP_CERTIFICATE.")
 NOT_OTLP_GRPC = N_("This port does not serve OTLP/gRPC traces: the wrong port, or an OTLP/HTTP one "

@@ -8,7 +8,7 @@ a header), and the timeout when no variable sets one (settings.py says why).
 One gap filled through the public API: the HTTP exporter sets the certificate of
 ``OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`` on its requests session, but requests lets
 ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` from the environment override a session's
-``verify`` (psf/requests #3829; Debian and most CI images set them), so the configured
+``verify`` (psf/requests #3829 and #4726; Debian and most CI images set them), so the configured
 certificate is ignored and TLS fails.  When a certificate is configured we hand the
 exporter a session that does not read those variables (``trust_env = False``).
 """
