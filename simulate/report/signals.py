@@ -1,0 +1,174 @@
+"""Log records and metric points as the reports see them, from OTLP whatever carried it.
+
+The trace's neighbours: a log record sits on its span (trace and span id), a metric
+point belongs to a service and, through an exemplar, may point at a trace.  Built
+from OTLP protobuf (what a receiver got) or from an OTLP/JSON dict of one export
+request (a file line, or a live run's records through the SDK's encoders and
+``MessageToDict``): one adapter for all, so every view reads the same fields.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.metrics.v1.metrics_pb2 import Metric, NumberDataPoint
+
+from .otlp_json import to_message
+from .records import any_value, attributes_of
+
+SIGNAL_KEYS = {"resourceSpans": "traces", "resourceLogs": "logs", "resourceMetrics": "metrics"}
+# OTLP severity numbers come in fours: 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, ...
+_SEVERITIES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    trace_id: int  # 0: not recorded inside a trace
+    span_id: int
+    time_ns: int
+    severity: str  # the record's severity text, else the name of its number's range
+    body: Any
+    attributes: dict[str, Any] = field(default_factory=dict)
+    service: str = ""
+    severity_number: int = 0
+    event_name: str = ""  # a log-based event's name (e.g. exception), else empty
+    scope: str = ""
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    trace_id: int
+    span_id: int
+    value: float
+    time_ns: int
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistogramData:
+    count: int
+    sum: float
+    bounds: tuple[float, ...]  # explicit bucket upper bounds; len(counts) == len(bounds) + 1
+    counts: tuple[int, ...]
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One data point of one metric stream (a metric name and a set of attributes)."""
+
+    name: str
+    unit: str
+    kind: str  # gauge, sum, histogram, exponential_histogram or summary
+    service: str
+    attributes: dict[str, Any]
+    start_ns: int
+    time_ns: int
+    value: float | None = None  # gauge and sum points
+    histogram: HistogramData | None = None  # histogram points
+    exemplars: tuple[Exemplar, ...] = ()
+    description: str = ""
+    scope: str = ""
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+def signal_of(doc: object) -> str | None:
+    """traces, logs or metrics: which export request an OTLP/JSON document is."""
+    if isinstance(doc, dict):
+        return next((SIGNAL_KEYS[k] for k in SIGNAL_KEYS if k in doc), None)
+    return None
+
+
+def _id(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def severity_name(number: int) -> str:
+    return _SEVERITIES[min(5, (number - 1) // 4)] if number > 0 else ""
+
+
+def logs_from_otlp(request: ExportLogsServiceRequest) -> list[LogEntry]:
+    """Every log record of an export request, with its resource's service."""
+    entries = []
+    for resource_logs in request.resource_logs:
+        resource = attributes_of(resource_logs.resource.attributes)
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                entries.append(LogEntry(
+                    trace_id=_id(record.trace_id), span_id=_id(record.span_id),
+                    time_ns=record.time_unix_nano or record.observed_time_unix_nano,
+                    severity=record.severity_text or severity_name(record.severity_number),
+                    body=any_value(record.body), attributes=attributes_of(record.attributes),
+                    service=str(resource.get("service.name", "")),
+                    severity_number=record.severity_number, event_name=record.event_name,
+                    scope=scope_logs.scope.name, resource=resource))
+    return entries
+
+
+def _number(point: NumberDataPoint) -> float:
+    return point.as_double if point.WhichOneof("value") == "as_double" else float(point.as_int)
+
+
+def _exemplars(point: Any) -> tuple[Exemplar, ...]:
+    return tuple(Exemplar(_id(e.trace_id), _id(e.span_id), _number(e), e.time_unix_nano,
+                          attributes_of(e.filtered_attributes)) for e in point.exemplars)
+
+
+def _points(metric: Metric) -> Iterable[tuple[str, Any, dict[str, Any]]]:
+    """(kind, data point, the fields that kind adds) for each point of a metric."""
+    kind = metric.WhichOneof("data") or ""
+    for point in getattr(metric, kind).data_points if kind else ():
+        extra: dict[str, Any] = {}
+        if kind in ("gauge", "sum"):
+            extra["value"] = _number(point)
+        elif kind == "histogram":
+            extra["histogram"] = HistogramData(
+                count=point.count, sum=point.sum, bounds=tuple(point.explicit_bounds),
+                counts=tuple(point.bucket_counts),
+                min=point.min if point.HasField("min") else None,
+                max=point.max if point.HasField("max") else None)
+        yield kind, point, extra
+
+
+def metrics_from_otlp(request: ExportMetricsServiceRequest) -> list[MetricPoint]:
+    """Every data point of an export request, each with its metric's name and unit."""
+    points = []
+    for resource_metrics in request.resource_metrics:
+        resource = attributes_of(resource_metrics.resource.attributes)
+        for scope_metrics in resource_metrics.scope_metrics:
+            for metric in scope_metrics.metrics:
+                for kind, point, extra in _points(metric):
+                    points.append(MetricPoint(
+                        name=metric.name, unit=metric.unit, kind=kind,
+                        service=str(resource.get("service.name", "")),
+                        attributes=attributes_of(point.attributes),
+                        start_ns=point.start_time_unix_nano, time_ns=point.time_unix_nano,
+                        exemplars=_exemplars(point) if hasattr(point, "exemplars") else (),
+                        description=metric.description, scope=scope_metrics.scope.name,
+                        resource=resource, **extra))
+    return points
+
+
+def parse_logs(doc: Mapping[str, Any]) -> list[LogEntry]:
+    """The log records of one ExportLogsServiceRequest as an OTLP/JSON dict (hex or base64
+    ids, enum names or numbers).  ValueError if it is not one."""
+    return logs_from_otlp(to_message(dict(doc), ExportLogsServiceRequest()))
+
+
+def parse_metrics(doc: Mapping[str, Any]) -> list[MetricPoint]:
+    """The data points of one ExportMetricsServiceRequest as an OTLP/JSON dict."""
+    return metrics_from_otlp(to_message(dict(doc), ExportMetricsServiceRequest()))
+
+
+def by_span(entries: Iterable[LogEntry]) -> dict[int, list[LogEntry]]:
+    """Log records per span id, each span's in time order (records outside a span left out)."""
+    spans: dict[int, list[LogEntry]] = {}
+    for entry in sorted(entries, key=lambda e: e.time_ns):
+        if entry.span_id:
+            spans.setdefault(entry.span_id, []).append(entry)
+    return spans
