@@ -150,10 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_show_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py show", description=(
-        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what "
+        "Draw the traces of OTLP/JSON files in the terminal (each log record under its span) "
+        "and as one self-contained HTML page with their log records and metric histograms: what "
         "--output writes, or the OpenTelemetry Collector's file exporter (one export "
-        "request per line, or one pretty-printed document; hex or base64 ids)."))
-    parser.add_argument("file", metavar="FILE", help="the OTLP/JSON trace file")
+        "request per line, traces, logs or metrics, or one pretty-printed document; hex or "
+        "base64 ids)."))
+    parser.add_argument("files", metavar="FILE", nargs="+",
+                        help="OTLP/JSON files: traces, logs, metrics, one per signal or mixed")
     parser.add_argument("--html", metavar="OUT",
                         help="write the page to OUT (default: a temporary file, opened)")
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,

@@ -77,6 +77,22 @@ class MetricPoint:
     resource: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MetricSeries:
+    """A metric stream over a whole file or run: its points merged into one value or one
+    histogram (cumulative points: the latest of each start; delta points: added up)."""
+
+    name: str
+    unit: str
+    kind: str
+    service: str
+    attributes: dict[str, Any]
+    value: float | None = None
+    histogram: HistogramData | None = None
+    exemplars: tuple[Exemplar, ...] = ()
+    description: str = ""
+
+
 def signal_of(doc: object) -> str | None:
     """traces, logs or metrics: which export request an OTLP/JSON document is."""
     if isinstance(doc, dict):
@@ -172,3 +188,43 @@ def by_span(entries: Iterable[LogEntry]) -> dict[int, list[LogEntry]]:
         if entry.span_id:
             spans.setdefault(entry.span_id, []).append(entry)
     return spans
+
+
+def _merged(a: HistogramData, b: HistogramData) -> HistogramData:
+    lows = [x for x in (a.min, b.min) if x is not None]
+    highs = [x for x in (a.max, b.max) if x is not None]
+    return HistogramData(a.count + b.count, a.sum + b.sum, a.bounds,
+                         tuple(x + y for x, y in zip(a.counts, b.counts)),
+                         min(lows) if lows else None, max(highs) if highs else None)
+
+
+def _series_of(points: list[MetricPoint], max_exemplars: int) -> MetricSeries:
+    latest: dict[int, MetricPoint] = {}  # per start time: a cumulative stream's latest point
+    for point in sorted(points, key=lambda p: p.time_ns):
+        latest[point.start_ns] = point
+    kept = list(latest.values())
+    first = kept[0]
+    value = histogram = None
+    if first.kind == "gauge":
+        value = max(points, key=lambda p: p.time_ns).value
+    elif first.histogram is not None:
+        histogram = first.histogram
+        for point in kept[1:]:
+            histogram = _merged(histogram, point.histogram or histogram)
+    elif first.value is not None:
+        value = sum(p.value or 0.0 for p in kept)
+    exemplars = sorted((e for p in kept for e in p.exemplars), key=lambda e: e.time_ns)
+    return MetricSeries(first.name, first.unit, first.kind, first.service, first.attributes,
+                        value, histogram, tuple(exemplars[-max_exemplars:]), first.description)
+
+
+def series(points: Iterable[MetricPoint], max_exemplars: int = 10) -> list[MetricSeries]:
+    """One series per metric name, service and attribute set (and bucket bounds), by name."""
+    groups: dict[tuple[Any, ...], list[MetricPoint]] = {}
+    for point in points:
+        key = (point.name, point.unit, point.kind, point.service,
+               tuple(sorted((k, repr(v)) for k, v in point.attributes.items())),
+               point.histogram.bounds if point.histogram else ())
+        groups.setdefault(key, []).append(point)
+    return [_series_of(group, max_exemplars) for _key, group in sorted(groups.items(),
+                                                                       key=lambda kv: kv[0][:4])]

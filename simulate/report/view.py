@@ -71,12 +71,14 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80,
     trace = Trace(spans)
     t0 = min(s.start_ns for s in trace.spans)
     t1 = max(s.end_ns for s in trace.spans)
-    rows = [(prefix, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}",
+    # names and services may come from a file or a receiver: escaped for the terminal
+    rows = [(prefix, span, f"{printable(span.name, 80)} ({span.duration_ms:.0f}ms)"
+             f"{' ✗' if span.error else ''}",
              _log_texts((logs or {}).get(span.span_id, ()),
                         lead + ("│  " if trace.children(span) else "   ")))
             for prefix, span, lead in _prefixes(trace)]
     name_w = max(len(p) + len(label) for p, _unused, label, _logs in rows)
-    service_w = max(len(s.service) for s in trace.spans)
+    service_w = max(len(printable(s.service, 40)) for s in trace.spans)
     kind_w = max(len(kind_label(s.kind.name)) for s in trace.spans)
     # log lines may widen the span column as long as the time axis keeps 10 columns
     longest_log = max((text.cell_len for *_unused, texts in rows for _e, text, _s in texts), default=0)
@@ -94,7 +96,7 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80,
     table.add_column("0" + axis_end.rjust(bar_w - 1), no_wrap=True, min_width=bar_w)
     for prefix, span, label, log_texts in rows:
         style = "red" if span.error else ""
-        table.add_row(Text(prefix, style="dim") + Text(label, style=style), span.service,
+        table.add_row(Text(prefix, style="dim") + Text(label, style=style), Text(printable(span.service, 40)),
                       kind_label(span.kind.name),
                       Text(waterfall(span, t0, t1, bar_w), style=style or "green"))
         for entry, text, log_style in log_texts:
