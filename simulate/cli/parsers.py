@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=float, default=1.0, metavar="F",
                         help="time scale: 1 = real time (default), 10 = ten times faster, 0 = no "
                              "sleeping at all; span timestamps always show the profile's durations")
+    parser.add_argument("--client-spans", action="store_true",
+                        help="a CLIENT span around each call from one service to another, as HTTP client "
+                             "instrumentation makes it (what service graphs are built from); off: the "
+                             "seed's tree")
     parser.add_argument("--version", action="version", version=f"ordertrace {__version__}")
     parser.add_argument("--lang", metavar="LANG",
                         help="zh: everything around the seed's emoji log in Chinese; default from "
@@ -187,6 +191,10 @@ def build_serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")
     parser.add_argument("--protocol", choices=PROTOCOLS, help="OTLP transport (default grpc)")
     parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the page's trace link")
+    parser.add_argument("--client-spans", action="store_true",
+                        help="a CLIENT span around each call from one service to another, as HTTP client "
+                             "instrumentation makes it (what service graphs are built from); off: the "
+                             "seed's tree")
     return parser
 
 
