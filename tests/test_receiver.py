@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import signal
 import subprocess
 import sys
@@ -30,7 +31,8 @@ from opentelemetry.semconv.attributes.http_attributes import HTTP_REQUEST_METHOD
 from opentelemetry.semconv.metrics.http_metrics import HTTP_SERVER_REQUEST_DURATION
 from rich.console import Console
 
-from conftest import ROOT, clean_env, free_port, run_main
+from conftest import ROOT, clean_env, free_port, run_flow, run_main
+from otlp_signals import LOG_LINES, json_line, logs_request
 from simulate.receiver import OtlpReceiver, TreePrinter
 from simulate.receiver.http_side import PROTOBUF
 
@@ -124,7 +126,8 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int, bytes]:
 
 @pytest.mark.parametrize("path,body,headers,status", [
     ("/v1/spans", b"", {"Content-Type": PROTOBUF}, 404),
-    ("/v1/logs", b"{}", {"Content-Type": "application/json"}, 415),
+    ("/v1/logs", b"<log/>", {"Content-Type": "text/xml"}, 415),
+    ("/v1/logs", b"{oops", {"Content-Type": "application/json"}, 400),
     ("/v1/logs", b"not gzip", {"Content-Type": PROTOBUF, "Content-Encoding": "gzip"}, 400),
     ("/v1/metrics", b"\xff\xff\xff", {"Content-Type": PROTOBUF}, 400),
     ("/v1/traces", gzip.compress(b""), {"Content-Type": PROTOBUF, "Content-Encoding": "gzip"}, 200),
@@ -133,6 +136,18 @@ def test_the_http_side_answers_as_otlp_http_does(path, body, headers, status):
     with OtlpReceiver() as receiver:
         code, _ = _post(receiver.http_endpoint + path, body, headers)
     assert code == status
+
+
+def test_the_http_side_reads_otlp_json_with_hex_ids_and_answers_in_json():
+    spans = run_flow().spans
+    with OtlpReceiver() as receiver:
+        code, answer = _post(receiver.http_endpoint + "/v1/logs", json_line(logs_request(spans)).encode(),
+                             {"Content-Type": "application/json"})
+        entries = receiver.logs()
+    assert code == 200 and json.loads(answer) == {}
+    payment = next(s for s in spans if s.name == "process-payment")
+    assert [e.body for e in entries if e.span_id == payment.context.span_id] == [
+        body for name, _, body in LOG_LINES if name == "process-payment"]
 
 
 def test_the_tree_view_prints_each_log_record_under_its_span():

@@ -8,7 +8,7 @@ request (a file line, or a live run's records through the SDK's encoders and
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,22 +108,25 @@ def severity_name(number: int) -> str:
     return _SEVERITIES[min(5, (number - 1) // 4)] if number > 0 else ""
 
 
+def _scoped(resources: Iterable[Any], scopes: str, items: str) -> Iterator[tuple[dict[str, Any], str, Any]]:
+    """(resource attributes, scope name, item) for each item of an export request."""
+    for resource_items in resources:
+        resource = attributes_of(resource_items.resource.attributes)
+        for scope_items in getattr(resource_items, scopes):
+            for item in getattr(scope_items, items):
+                yield resource, scope_items.scope.name, item
+
+
 def logs_from_otlp(request: ExportLogsServiceRequest) -> list[LogEntry]:
     """Every log record of an export request, with its resource's service."""
-    entries = []
-    for resource_logs in request.resource_logs:
-        resource = attributes_of(resource_logs.resource.attributes)
-        for scope_logs in resource_logs.scope_logs:
-            for record in scope_logs.log_records:
-                entries.append(LogEntry(
-                    trace_id=_id(record.trace_id), span_id=_id(record.span_id),
-                    time_ns=record.time_unix_nano or record.observed_time_unix_nano,
-                    severity=record.severity_text or severity_name(record.severity_number),
-                    body=any_value(record.body), attributes=attributes_of(record.attributes),
-                    service=str(resource.get("service.name", "")),
-                    severity_number=record.severity_number, event_name=record.event_name,
-                    scope=scope_logs.scope.name, resource=resource))
-    return entries
+    return [LogEntry(
+        trace_id=_id(record.trace_id), span_id=_id(record.span_id),
+        time_ns=record.time_unix_nano or record.observed_time_unix_nano,
+        severity=record.severity_text or severity_name(record.severity_number),
+        body=any_value(record.body), attributes=attributes_of(record.attributes),
+        service=str(resource.get("service.name", "")), severity_number=record.severity_number,
+        event_name=record.event_name, scope=scope, resource=resource)
+        for resource, scope, record in _scoped(request.resource_logs, "scope_logs", "log_records")]
 
 
 def _number(point: NumberDataPoint) -> float:
@@ -153,21 +156,14 @@ def _points(metric: Metric) -> Iterable[tuple[str, Any, dict[str, Any]]]:
 
 def metrics_from_otlp(request: ExportMetricsServiceRequest) -> list[MetricPoint]:
     """Every data point of an export request, each with its metric's name and unit."""
-    points = []
-    for resource_metrics in request.resource_metrics:
-        resource = attributes_of(resource_metrics.resource.attributes)
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                for kind, point, extra in _points(metric):
-                    points.append(MetricPoint(
-                        name=metric.name, unit=metric.unit, kind=kind,
-                        service=str(resource.get("service.name", "")),
-                        attributes=attributes_of(point.attributes),
-                        start_ns=point.start_time_unix_nano, time_ns=point.time_unix_nano,
-                        exemplars=_exemplars(point) if hasattr(point, "exemplars") else (),
-                        description=metric.description, scope=scope_metrics.scope.name,
-                        resource=resource, **extra))
-    return points
+    return [MetricPoint(
+        name=metric.name, unit=metric.unit, kind=kind, service=str(resource.get("service.name", "")),
+        attributes=attributes_of(point.attributes), start_ns=point.start_time_unix_nano,
+        time_ns=point.time_unix_nano,
+        exemplars=_exemplars(point) if hasattr(point, "exemplars") else (),
+        description=metric.description, scope=scope, resource=resource, **extra)
+        for resource, scope, metric in _scoped(request.resource_metrics, "scope_metrics", "metrics")
+        for kind, point, extra in _points(metric)]
 
 
 def parse_logs(doc: Mapping[str, Any]) -> list[LogEntry]:
