@@ -133,3 +133,15 @@ def test_show_of_logs_alone_draws_no_tree_and_names_what_it_read(files):
     assert result.returncode == 0, result.stderr
     assert "Read 0 spans in 0 traces, 3 log records, 0 metric points." in result.stdout
     assert _page_data(folder / "logs.html")["records"] == []  # no span here to list them under
+
+
+def test_a_hostile_log_body_reaches_the_terminal_escaped(tmp_path, order):
+    request = logs_request(order)
+    request.resource_logs[0].scope_logs[0].log_records[0].body.string_value = "\x1b[2J\x1b]0;pwned\x07 hi"
+    (tmp_path / "t.jsonl").write_text(to_json_line(order) + "\n")
+    (tmp_path / "l.jsonl").write_text(json_line(request) + "\n", encoding="utf-8")
+    result = run_main("show", str(tmp_path / "t.jsonl"), str(tmp_path / "l.jsonl"),
+                      "--html", str(tmp_path / "p.html"), "--no-open", env={"COLUMNS": "160"})
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[2J\\x1b]0;pwned\\x07 hi" in result.stdout

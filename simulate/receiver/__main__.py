@@ -6,11 +6,14 @@ import time
 
 from rich.console import Console
 
+from .. import i18n
+from ..i18n import _
 from .core import OtlpReceiver
 from .printing import TreePrinter, print_flat
 
 
 def main() -> None:
+    i18n.use(i18n.language_from(None))  # LANG=zh_CN.UTF-8: the tree's headings in Chinese too
     parser = argparse.ArgumentParser(
         prog="python -m simulate.receiver",
         description="Listen for OTLP traces, logs and metrics (gRPC and HTTP) and draw each trace "
@@ -27,9 +30,10 @@ def main() -> None:
     printer = TreePrinter(Console(highlight=False))
     receiver.on_receive = print_flat if args.flat else printer.add
     receiver.start()
-    http = "" if receiver.http is None else f", OTLP/HTTP on {args.host}:{receiver.http.port}"
-    print(f"listening for OTLP traces, logs and metrics: OTLP/gRPC on {args.host}:{receiver.port}"
-          f"{http} (Ctrl-C to stop)", flush=True)
+    where = f"OTLP/gRPC {args.host}:{receiver.port}" + (
+        "" if receiver.http is None else f", OTLP/HTTP {args.host}:{receiver.http.port}")
+    print(_("listening for OTLP traces, logs and metrics on {where} (Ctrl-C to stop)").format(where=where),
+          flush=True)
     try:
         while True:
             time.sleep(0.25)
