@@ -71,6 +71,7 @@ class RunConfig:
     jaeger_url: str = DEFAULT_JAEGER_URL
     load: LoadPlan | None = None  # None: a single run
     lang: str = "en"  # the language the run speaks (i18n)
+    client_spans: bool = False  # --client-spans: the caller's CLIENT span around each call
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class ServeConfig:
     port: int = 8080
     html_dir: str | None = None  # --html-dir DIR: each order's trace page as DIR/<trace id>.html
     jaeger_url: str = DEFAULT_JAEGER_URL
+    client_spans: bool = False  # --client-spans: the caller's CLIENT span around each call
 
 
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.

@@ -74,6 +74,8 @@ CONTRIB_COMPONENTS: dict[str, dict[str, str]] = {
         "forward": "go.opentelemetry.io/collector/connector/forwardconnector",
         "span_metrics":
             "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector",
+        "servicegraph":
+            "github.com/open-telemetry/opentelemetry-collector-contrib/connector/servicegraphconnector",
     },
     "extensions": {
         "health_check":
@@ -380,6 +382,31 @@ def test_the_collector_sends_to_the_jaeger_service_and_prometheus_sees_both():
     url = urlparse(backend["endpoint"])
     assert url.hostname == "prometheus" and url.port == 9090 and 9090 in published(services["prometheus"])
     assert backend["metric_namespace"] == "traces_span_metrics"  # span_metrics' default namespace
+
+
+def test_every_signal_has_a_pipeline_to_a_store_a_user_can_open():
+    cfg, services = load(DEPLOY / "otel-collector.yaml"), compose()["services"]
+    pipelines = cfg["service"]["pipelines"]
+    by_signal = {signal: [p for name, p in pipelines.items() if component_type(name) == signal
+                          and "otlp" in p["receivers"]] for signal in ("traces", "metrics", "logs")}
+    assert all(len(found) == 1 for found in by_signal.values()), by_signal
+    # logs -> VictoriaLogs' OTLP input, a compose service whose web UI is published
+    [logs] = by_signal["logs"]
+    [store] = [e for e in logs["exporters"] if component_type(e) == "otlp_http"]
+    url = urlparse(cfg["exporters"][store]["logs_endpoint"])
+    assert url.hostname == "victorialogs" and url.path == "/insert/opentelemetry/v1/logs"
+    assert url.port in published(services["victorialogs"])
+    assert "victorialogs" in services["otel-collector"]["depends_on"]
+    assert services["victorialogs"]["image"].startswith("victoriametrics/victoria-logs:v")
+    # metrics (the services' own, and the service graph's) -> the exporter Prometheus scrapes,
+    # with exemplars kept end to end
+    [metrics] = by_signal["metrics"]
+    assert metrics["exporters"] == ["prometheus"] and cfg["exporters"]["prometheus"]["enable_open_metrics"]
+    assert "--enable-feature=exemplar-storage" in services["prometheus"]["command"]
+    [traces] = by_signal["traces"]
+    assert "servicegraph" in traces["exporters"]
+    graph = [p["exporters"] for p in pipelines.values() if "servicegraph" in p["receivers"]]
+    assert graph == [["prometheus"]]
 
 
 def test_mounted_config_files_exist_and_images_are_pinned():

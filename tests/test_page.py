@@ -13,7 +13,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import ROOT, run_main, viewport
+from conftest import ROOT, run_flow, run_main, viewport
+from otlp_signals import LOG_LINES, json_line, logs_request, metrics_request
+from simulate.tracing.otlp_file import to_json_line
 
 OUT = ROOT / "out"
 SEED_TREE = [("POST /api/orders", 250), ("create-order", 230), ("validate-order", 20),
@@ -287,3 +289,31 @@ def test_open_without_html_writes_a_temporary_page(tmp_path):
     assert result.returncode == 0, result.stderr
     [page] = tmp_path.glob("ordertrace-*.html")
     assert f"🌐 Trace page: {page}" in result.stdout
+
+
+def test_show_lists_each_spans_log_records_and_draws_the_metric_histograms(browser, tmp_path):
+    spans = run_flow().spans
+    files = {"traces.jsonl": to_json_line(spans), "logs.jsonl": json_line(logs_request(spans)),
+             "metrics.jsonl": json_line(metrics_request(spans))}
+    for name, line in files.items():
+        (tmp_path / name).write_text(line + "\n", encoding="utf-8")
+    result = run_main("show", *(str(tmp_path / name) for name in files),
+                      "--html", str(tmp_path / "signals.html"), "--no-open")
+    assert result.returncode == 0, result.stderr
+    show(browser, tmp_path / "signals.html")
+    payment = row(browser, "process-payment")
+    assert payment.find_element(By.CSS_SELECTOR, ".logs-badge").text == "≡ 2"
+    assert not row(browser, "validate-order").find_elements(By.CSS_SELECTOR, ".logs-badge")
+    payment.click()
+    text = details(browser)
+    assert "Log records (2)" in text
+    for name, severity, body in LOG_LINES:
+        assert (f"{severity} at +" in text and body in text) == (name == "process-payment")
+    assert "order.id" in text
+    [chart] = browser.find_elements(By.CSS_SELECTOR, ".metrics figure.metric")
+    assert chart.get_attribute("data-metric") == "http.server.request.duration"
+    assert "api-gateway" in chart.text and "1 measurements" in chart.text
+    assert "orders" in browser.find_element(By.CSS_SELECTOR, "table.metric-values").text
+    chart.find_element(By.CSS_SELECTOR, ".exemplars button.jump").click()  # a bucket leads to its trace
+    assert is_open(row(browser, "POST /api/orders"))
+    clean(browser, "signals")

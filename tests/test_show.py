@@ -40,8 +40,8 @@ def test_every_accepted_shape_reads_the_same_spans(order):
     ("   \n\n", 1, "empty file"),
     ('{"resourceSpans": []}\n{"resourceSpans": [\n', 2, "not JSON"),
     ('{\n  "resourceSpans": [\n    {"scopeSpans": [}\n  ]\n}\n', 3, "not JSON"),
-    ('{"hello": "world"}', 1, "not OTLP trace data"),
-    ('[1, 2]', 1, "not OTLP trace data"),
+    ('{"hello": "world"}', 1, "not OTLP data"),
+    ('[1, 2]', 1, "not OTLP data"),
     ('{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz!", "spanId": "00f067aa0ba902b7",'
      ' "name": "x"}]}]}]}', 1, "neither hex nor base64"),
     ('{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": "no ids"}]}]}]}', 1, "no traceId"),

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int
     if argv[:1] == ["show"]:
         show = build_show_parser().parse_args(argv[1:])
         from ..runs.show import run_show
-        return run_show(show.file, show.html, show.html is None if show.open is None else show.open)
+        return run_show(show.files, show.html, show.html is None if show.open is None else show.open)
     if argv[:1] == ["serve"]:
         serve_parser = build_serve_parser()
         serve = serve_config(serve_parser, serve_parser.parse_args(argv[1:]))

@@ -88,7 +88,7 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
                      speed=args.speed, view=not args.no_view, json=args.json,
                      optimizations=optimizations, compare=args.compare, output=args.output,
                      log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
-                     html=args.html, open_page=args.open)
+                     html=args.html, open_page=args.open, client_spans=args.client_spans)
 
 
 
@@ -106,6 +106,7 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
     return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
-                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
+                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"),
+                       client_spans=args.client_spans)
 
 

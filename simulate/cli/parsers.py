@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=float, default=1.0, metavar="F",
                         help="time scale: 1 = real time (default), 10 = ten times faster, 0 = no "
                              "sleeping at all; span timestamps always show the profile's durations")
+    parser.add_argument("--client-spans", action="store_true",
+                        help="a CLIENT span around each call from one service to another, as HTTP client "
+                             "instrumentation makes it (what service graphs are built from); off: the "
+                             "seed's tree")
     parser.add_argument("--version", action="version", version=f"ordertrace {__version__}")
     parser.add_argument("--lang", metavar="LANG",
                         help="zh: everything around the seed's emoji log in Chinese; default from "
@@ -150,10 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_show_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py show", description=(
-        "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what "
+        "Draw the traces of OTLP/JSON files in the terminal (each log record under its span) "
+        "and as one self-contained HTML page with their log records and metric histograms: what "
         "--output writes, or the OpenTelemetry Collector's file exporter (one export "
-        "request per line, or one pretty-printed document; hex or base64 ids)."))
-    parser.add_argument("file", metavar="FILE", help="the OTLP/JSON trace file")
+        "request per line, traces, logs or metrics, or one pretty-printed document; hex or "
+        "base64 ids)."))
+    parser.add_argument("files", metavar="FILE", nargs="+",
+                        help="OTLP/JSON files: traces, logs, metrics, one per signal or mixed")
     parser.add_argument("--html", metavar="OUT",
                         help="write the page to OUT (default: a temporary file, opened)")
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
@@ -184,6 +191,10 @@ def build_serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")
     parser.add_argument("--protocol", choices=PROTOCOLS, help="OTLP transport (default grpc)")
     parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the page's trace link")
+    parser.add_argument("--client-spans", action="store_true",
+                        help="a CLIENT span around each call from one service to another, as HTTP client "
+                             "instrumentation makes it (what service graphs are built from); off: the "
+                             "seed's tree")
     return parser
 
 

@@ -9,7 +9,7 @@ the trace's structure (parallelise, cache, make asynchronous) with their savings
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opentelemetry.trace import SpanKind
@@ -45,6 +45,27 @@ class Trace:
 
     def parent(self, span: SpanRecord) -> SpanRecord | None:
         return next((s for s in self.spans if s.span_id == span.parent_id), None)
+
+
+def without_wire_hops(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
+    """The spans as the seed draws them: a CLIENT span whose one child is another service's
+    SERVER (or PRODUCER) span is the wire between them (``--client-spans``); it is left out
+    and its child hangs from the caller's span, so steps, paths and suggestions read the
+    services' own spans whether or not the client side was traced."""
+    children: dict[int, list[SpanRecord]] = {}
+    for span in spans:
+        if span.parent_id is not None:
+            children.setdefault(span.parent_id, []).append(span)
+    hops = {}
+    for span in spans:
+        kids = children.get(span.span_id, [])
+        if span.kind == SpanKind.CLIENT and len(kids) == 1 and kids[0].service != span.service \
+                and kids[0].kind in (SpanKind.SERVER, SpanKind.PRODUCER):
+            hops[span.span_id] = span.parent_id
+    if not hops:
+        return list(spans)
+    return [replace(s, parent_id=hops[s.parent_id]) if s.parent_id in hops else s
+            for s in spans if s.span_id not in hops]
 
 
 def union_ns(intervals: Iterable[tuple[int, int]]) -> int:
@@ -242,7 +263,7 @@ class Analysis:
 
 
 def analyse(spans: Sequence[SpanRecord], trace_id: str | None = None) -> Analysis:
-    trace = Trace(spans)
+    trace = Trace(without_wire_hops(spans))
 
     def row(span: SpanRecord, depth: int = 0) -> SpanRow:
         return SpanRow(span.name, span.service, span.kind.name, depth, span.duration_ms,

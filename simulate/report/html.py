@@ -22,6 +22,7 @@ from ..tracing.histogram import Histogram
 from ..world.log import LogLine
 from .analysis import Trace, analyse, critical_path
 from .records import SpanRecord
+from .signals import LogEntry, MetricSeries
 
 ASSETS = ("viewer.js", "panels.js")
 # No request of any kind: the page works from file://, offline.
@@ -65,6 +66,9 @@ class Page:
         self.log: list[dict[str, Any]] = []
         self.compare: dict[str, Any] | None = None
         self.load: dict[str, Any] | None = None
+        self._starts: dict[str, int] = {}  # trace id -> its first span's start (ns)
+        self._records: list[LogEntry] = []
+        self.metrics: list[dict[str, Any]] = []
 
     def _resource(self, attributes: dict[str, Any]) -> int:
         """Resources are shared by many spans: stored once, referenced by index."""
@@ -84,6 +88,7 @@ class Page:
 
         if not title and tree.roots:
             title = f"{tree.root.name} ({tree.root.service})"
+        self._starts[trace_id] = t0
         self._traces[trace_id] = {
             "id": trace_id, "title": title,
             "start": _iso(t0),
@@ -121,11 +126,41 @@ class Page:
             name: [[round(lo, 4), round(hi, 4), n] for lo, hi, n in h.buckets()]
             for name, h in latencies.items()}}
 
+    def add_log_records(self, entries: Iterable[LogEntry]) -> None:
+        """OTLP log records: each is listed with its span (those of traces not on the page
+        are left out when the page is drawn)."""
+        self._records.extend(entries)
+
+    def set_metrics(self, series: Iterable[MetricSeries]) -> None:
+        """Metric series for the metrics section: histograms drawn, values in a table."""
+        self.metrics = [{
+            "name": m.name, "unit": m.unit, "kind": m.kind, "service": m.service,
+            "attrs": _pairs(m.attributes), "value": m.value,
+            "hist": None if m.histogram is None else {
+                "bounds": list(m.histogram.bounds), "counts": list(m.histogram.counts),
+                "count": m.histogram.count, "sum": m.histogram.sum},
+            "exemplars": [{"trace": _hex(e.trace_id, 32), "span": _hex(e.span_id, 16),
+                           "value": e.value} for e in m.exemplars if e.trace_id],
+        } for m in series]
+
+    def _record_data(self) -> list[dict[str, Any]]:
+        records = []
+        for entry in sorted(self._records, key=lambda e: e.time_ns):
+            trace_id = _hex(entry.trace_id, 32) or ""
+            if entry.span_id and trace_id in self._starts:
+                records.append({
+                    "trace": trace_id, "span": _hex(entry.span_id, 16),
+                    "t": round((entry.time_ns - self._starts[trace_id]) / 1000, 3),
+                    "severity": entry.severity, "body": _clean(entry.body),
+                    "event": entry.event_name, "attrs": _pairs(entry.attributes)})
+        return records
+
     def data(self) -> dict[str, Any]:
         return {"title": self.title, "subtitle": self.subtitle,
                 "traces": list(self._traces.values()), "views": self.views,
                 "resources": [json.loads(key) for key in self._resources],
-                "log": self.log, "compare": self.compare, "load": self.load}
+                "log": self.log, "compare": self.compare, "load": self.load,
+                "records": self._record_data(), "metrics": self.metrics}
 
     def html(self) -> str:
         return render(self.data(), self.title)

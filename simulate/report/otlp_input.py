@@ -1,26 +1,27 @@
-"""Reading OTLP/JSON trace files for ``show``: ours, the collector's, or a hand-saved one.
+"""Reading OTLP/JSON files for ``show``: ours, the collector's, or a hand-saved one.
 
-Accepted, per line (JSON lines) or as one pretty-printed document: an export request
-``{"resourceSpans": [...]}`` (our ``--output``, the collector's ``file`` exporter) or a
-single ResourceSpans ``{"resource": ..., "scopeSpans": [...]}``.  Ids may be hex (the
+Accepted, per line (JSON lines) or as one pretty-printed document: an export request of
+any signal, ``{"resourceSpans": [...]}``, ``{"resourceLogs": [...]}`` or
+``{"resourceMetrics": [...]}`` (our ``--output``, the collector's ``file`` exporter), or a
+single ResourceSpans / ResourceLogs / ResourceMetrics object.  Ids may be hex (the
 OTLP/JSON rule) or base64 (protobuf's plain JSON mapping).  Anything else is an
 :class:`InputError` naming the line, so the command line can print one line and exit 2.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
+from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from ..tracing.otlp_file import map_ids
+from .otlp_json import to_message
 from .records import SpanRecord, from_otlp
+from .signals import LogEntry, MetricPoint, parse_logs, parse_metrics, signal_of
 
-_HEX_ID = re.compile(r"(?:[0-9a-fA-F]{16}){1,2}")  # 8-byte span or 16-byte trace id, as hex
+# A single Resource* object, without the export request around it: its signal by its list.
+_RESOURCE_KEYS = {"scopeSpans": "resourceSpans", "scopeLogs": "resourceLogs",
+                  "scopeMetrics": "resourceMetrics"}
 
 
 class InputError(ValueError):
@@ -29,32 +30,22 @@ class InputError(ValueError):
         self.line, self.message = line, message
 
 
-def _as_base64(value: str) -> str:
-    """protobuf's JSON parser wants base64 bytes; a hex id (OTLP/JSON) is turned into it.
-    Lengths keep the two apart: base64 of an 8- or 16-byte id is 12 or 24 characters."""
-    if _HEX_ID.fullmatch(value):
-        return base64.b64encode(bytes.fromhex(value)).decode()
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"id {value[:40]!r} is neither hex nor base64") from None
-    return value
+def _wrapped(doc: Any) -> dict[str, Any] | None:
+    """The document as an export request of its signal, or None if it is none."""
+    if signal_of(doc):
+        return doc
+    if isinstance(doc, dict):
+        key = next((k for k in _RESOURCE_KEYS if k in doc), "scopeSpans" if "resource" in doc else None)
+        if key:
+            return {_RESOURCE_KEYS[key]: [doc]}
+    return None
 
 
-def _request(doc: Any, line: int) -> ExportTraceServiceRequest:
-    if isinstance(doc, dict) and "resourceSpans" in doc:
-        data = doc
-    elif isinstance(doc, dict) and ("scopeSpans" in doc or "resource" in doc):
-        data = {"resourceSpans": [doc]}
-    else:
-        raise InputError(line, "not OTLP trace data: expected an object with resourceSpans, "
-                               "or a ResourceSpans object with scopeSpans")
+def _request(doc: dict[str, Any], line: int) -> ExportTraceServiceRequest:
     try:
-        map_ids(data, _as_base64)
-        return json_format.ParseDict(data, ExportTraceServiceRequest(),
-                                     ignore_unknown_fields=True)
-    except (ValueError, json_format.ParseError) as exc:
-        raise InputError(line, f"invalid OTLP/JSON: {str(exc).splitlines()[0][:200]}") from None
+        return to_message(doc, ExportTraceServiceRequest())
+    except ValueError as exc:
+        raise InputError(line, str(exc)) from None
 
 
 def _check(records: list[SpanRecord], line: int) -> list[SpanRecord]:
@@ -91,15 +82,60 @@ def _loads(line: str) -> Any:
         return None
 
 
-def read_spans(text: str) -> list[SpanRecord]:
-    """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
+@dataclass
+class Signals:
+    """What a file holds, each signal in the order read."""
+
+    spans: list[SpanRecord] = field(default_factory=list)
+    logs: list[LogEntry] = field(default_factory=list)
+    metrics: list[MetricPoint] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.spans) + len(self.logs) + len(self.metrics)
+
+    def extend(self, other: Signals) -> None:
+        self.spans += other.spans
+        self.logs += other.logs
+        self.metrics += other.metrics
+
+
+def _other(doc: dict[str, Any], line: int, into: Signals) -> None:
+    """A logs or metrics request's records into ``into``."""
+    try:
+        if "resourceLogs" in doc:
+            into.logs += parse_logs(doc)
+        else:
+            into.metrics += parse_metrics(doc)
+    except ValueError as exc:
+        raise InputError(line, str(exc)) from None
+
+
+def read_signals(text: str) -> Signals:
+    """Every span (each once: a span exported twice counts once), log record and metric
+    point in an OTLP/JSON text, whichever signals it mixes."""
     if not text.strip():
         raise InputError(1, "empty file: no spans")
     seen: dict[tuple[int, int], SpanRecord] = {}
+    found = Signals()
     for line, doc in _documents(text):
-        for record in _check(from_otlp(_request(doc, line)), line):
+        data = _wrapped(doc)
+        if data is None:
+            raise InputError(line, "not OTLP data: expected an object with resourceSpans, "
+                                   "resourceLogs or resourceMetrics, or one such resource object")
+        if "resourceSpans" not in data:
+            _other(data, line, found)
+            continue
+        for record in _check(from_otlp(_request(data, line)), line):
             seen.setdefault((record.trace_id, record.span_id), record)
-    if not seen:
-        raise InputError(1, "no spans in the file")
-    return list(seen.values())
+    found.spans = list(seen.values())
+    if not found:
+        raise InputError(1, "no spans, log records or metric points in the file")
+    return found
 
+
+def read_spans(text: str) -> list[SpanRecord]:
+    """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
+    spans = read_signals(text).spans
+    if not spans:
+        raise InputError(1, "no spans in the file")
+    return spans

@@ -108,20 +108,20 @@ def from_readable(spans: Iterable[ReadableSpan]) -> list[SpanRecord]:
     return records
 
 
-def _any_value(value: AnyValue) -> Any:
+def any_value(value: AnyValue) -> Any:
     """The Python value inside an OTLP AnyValue."""
     kind = value.WhichOneof("value")
     if kind == "array_value":
-        return [_any_value(v) for v in value.array_value.values]
+        return [any_value(v) for v in value.array_value.values]
     if kind == "kvlist_value":
-        return {kv.key: _any_value(kv.value) for kv in value.kvlist_value.values}
+        return {kv.key: any_value(kv.value) for kv in value.kvlist_value.values}
     if kind == "bytes_value":
         return value.bytes_value.hex()
     return getattr(value, kind) if kind else None
 
 
 def attributes_of(pairs: Iterable[KeyValue]) -> dict[str, Any]:
-    return {kv.key: _any_value(kv.value) for kv in pairs}
+    return {kv.key: any_value(kv.value) for kv in pairs}
 
 
 def _id(raw: bytes) -> int:

@@ -7,26 +7,29 @@ analysis.  rich drops colours by itself when stdout is not a terminal.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..i18n import _
+from ..safe_text import printable
 from .analysis import Analysis, Suggestion, Trace, analyse
 from .records import SpanRecord
+from .signals import LogEntry
 from .terminal import say
 
 
-def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord]]:
-    """Tree guides in the seed's style: ├─ for a middle child, └─ for the last."""
-    rows: list[tuple[str, SpanRecord]] = []
+def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord, str]]:
+    """Tree guides in the seed's style: ├─ for a middle child, └─ for the last; and the
+    guide its children (and its log records) hang from."""
+    rows: list[tuple[str, SpanRecord, str]] = []
 
     def visit(span: SpanRecord, lead: str, last: bool, top: bool) -> None:
-        rows.append(("" if top else lead + ("└─ " if last else "├─ "), span))
         kids = trace.children(span)
         child_lead = "" if top else lead + ("   " if last else "│  ")
+        rows.append(("" if top else lead + ("└─ " if last else "├─ "), span, child_lead))
         for i, child in enumerate(kids):
             visit(child, child_lead, i == len(kids) - 1, False)
 
@@ -49,16 +52,37 @@ def kind_label(kind: str) -> str:
             "PRODUCER": _("producer"), "CONSUMER": _("consumer")}.get(kind, kind.lower())
 
 
-def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
-    """The tree with a waterfall column that takes whatever width is left."""
+_SEVERITY_STYLES = {"ERROR": "red", "FATAL": "red", "WARN": "yellow"}
+
+
+def _log_texts(entries: Sequence[LogEntry], guide: str) -> list[tuple[LogEntry, Text, str]]:
+    """Each record as the span column shows it (a guide, its severity and body on one line),
+    and its style."""
+    styled = [(entry, _SEVERITY_STYLES.get(entry.severity.upper(), "dim")) for entry in entries]
+    return [(entry, Text(guide + "· ", style="dim") + Text(
+        printable(f"{entry.severity} {entry.body}"), style=style), style) for entry, style in styled]
+
+
+def trace_table(spans: Sequence[SpanRecord], width: int = 80,
+                logs: Mapping[int, Sequence[LogEntry]] | None = None) -> Table:
+    """The tree with a waterfall column that takes whatever width is left; ``logs`` (span id
+    -> its log records, e.g. ``signals.by_span``) puts each span's records under it, cut to
+    fit, with a dot on the time axis where each was written."""
     trace = Trace(spans)
     t0 = min(s.start_ns for s in trace.spans)
     t1 = max(s.end_ns for s in trace.spans)
-    rows = [(prefix, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}")
-            for prefix, span in _prefixes(trace)]
-    name_w = max(len(p) + len(label) for p, _unused, label in rows)
-    service_w = max(len(s.service) for s in trace.spans)
+    # names and services may come from a file or a receiver: escaped for the terminal
+    rows = [(prefix, span, f"{printable(span.name, 80)} ({span.duration_ms:.0f}ms)"
+             f"{' ✗' if span.error else ''}",
+             _log_texts((logs or {}).get(span.span_id, ()),
+                        lead + ("│  " if trace.children(span) else "   ")))
+            for prefix, span, lead in _prefixes(trace)]
+    name_w = max(len(p) + len(label) for p, _unused, label, _logs in rows)
+    service_w = max(len(printable(s.service, 40)) for s in trace.spans)
     kind_w = max(len(kind_label(s.kind.name)) for s in trace.spans)
+    # log lines may widen the span column as long as the time axis keeps 10 columns
+    longest_log = max((text.cell_len for *_unused, texts in rows for _e, text, _s in texts), default=0)
+    name_w = max(name_w, min(longest_log, width - service_w - kind_w - 13))
     bar_w = max(10, min(60, width - name_w - service_w - kind_w - 3))
     title = _("Trace: {spans} spans, {services} services, {ms} ms").format(
         spans=len(trace.spans), services=len({s.service for s in trace.spans}),
@@ -70,11 +94,15 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
     table.add_column(_("kind"), no_wrap=True, style="dim")
     axis_end = f"{(t1 - t0) / 1e6:.0f} ms"
     table.add_column("0" + axis_end.rjust(bar_w - 1), no_wrap=True, min_width=bar_w)
-    for prefix, span, label in rows:
+    for prefix, span, label, log_texts in rows:
         style = "red" if span.error else ""
-        table.add_row(Text(prefix, style="dim") + Text(label, style=style), span.service,
+        table.add_row(Text(prefix, style="dim") + Text(label, style=style), Text(printable(span.service, 40)),
                       kind_label(span.kind.name),
                       Text(waterfall(span, t0, t1, bar_w), style=style or "green"))
+        for entry, text, log_style in log_texts:
+            text.truncate(name_w, overflow="ellipsis")
+            at = min(bar_w - 1, max(0, int((entry.time_ns - t0) * bar_w / max(1, t1 - t0))))
+            table.add_row(text, "", _("log"), Text(" " * at + "•", style=log_style))
     return table
 
 

@@ -112,7 +112,7 @@ class LoadRun:
                                                                       stop=stop)
         runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=None,
                           profile=profile_for(config.optimizations),
-                          optimizations=config.optimizations)
+                          optimizations=config.optimizations, client_spans=config.client_spans)
         if plan.jitter:
             runtime.latency = JitterLatency(plan.jitter, random.Random(self.rng.random()))
         self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000,

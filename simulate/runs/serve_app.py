@@ -180,7 +180,8 @@ class ServeApp:
             world = self._worlds.get(optimizations)
             if world is None:
                 runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=self._log,
-                                  profile=profile_for(optimizations), optimizations=optimizations)
+                                  profile=profile_for(optimizations), optimizations=optimizations,
+                                  client_spans=self.config.client_spans)
                 system = build_system(runtime, SCENARIOS["none"], order_ids=self._order_ids,
                                       kafka_retention=1_000)
                 world = self._worlds[optimizations] = World(

@@ -44,10 +44,11 @@ def make_clock(speed: float, stop: StopFlag | None = None) -> Clock:
 
 
 def run_order(telemetry: Telemetry, clock: Clock, log: LogSink | None, scenario: str,
-              optimizations: frozenset[str]) -> OrderOutcome:
+              optimizations: frozenset[str], client_spans: bool = False) -> OrderOutcome:
     """One order through a freshly built system, then its email worker's poll."""
     runtime = Runtime(telemetry=telemetry, clock=clock, log=log,
-                      profile=profile_for(optimizations), optimizations=optimizations)
+                      profile=profile_for(optimizations), optimizations=optimizations,
+                      client_spans=client_spans)
     system = build_system(runtime, SCENARIOS[scenario])
     outcome = place_order(system)
     clock.drain()  # fire-and-forget work belongs to this order's trace too
@@ -115,7 +116,8 @@ class SingleRun:
                 if config.compare and not self.quiet:
                     out.rule(f"--optimize {','.join(sorted(plan))}" if plan else _("baseline"),
                              style="dim")
-                self._show(run_order(telemetry, clock, log, config.scenario, plan), plan)
+                self._show(run_order(telemetry, clock, log, config.scenario, plan,
+                                    config.client_spans), plan)
         except RunInterrupted:
             say(err, _("interrupted: flushing the spans recorded so far"), style="yellow")
         finish_export(self.pipeline, self.stop, err, config.export.timeout_s + 0.5)

@@ -106,3 +106,14 @@ class PaymentAPI(Protocol):
 
 class NotificationAPI(Protocol):
     def order_created(self, note: OrderNotification) -> None: ...
+
+
+# Where each handler would listen if the services were separate HTTP servers, and what it
+# answers on success: (method, path, status).  The CLIENT spans of --client-spans name it.
+ROUTES: dict[str, tuple[str, str, int]] = {
+    "create_order": ("POST", "/orders", 201),
+    "check_stock": ("POST", "/inventory/check", 200),
+    "charge": ("POST", "/payments", 201),
+    "order_created": ("POST", "/notifications", 202),
+}
+SERVICE_PORT = 8080

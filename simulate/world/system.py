@@ -13,6 +13,7 @@ from . import wire
 from .backends.database import Database
 from .backends.kafka import Kafka
 from .backends.payment_gateway import PaymentGateway
+from .client_spans import around_for
 from .messages import (
     HttpRequest,
     HttpResponse,
@@ -55,11 +56,13 @@ def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
     payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit,
                                                     NO_CREDIT_USER: 0.0})
     kafka = Kafka(retention=kafka_retention)
-    inventory = wire.client(InventoryAPI, InventoryService(runtime, database))
-    payments = wire.client(PaymentAPI, PaymentService(runtime, payment_gateway))
-    notifications = wire.client(NotificationAPI, NotificationService(runtime, kafka))
+    by_orders = around_for(runtime, OrderService.service_name)  # --client-spans, else None
+    inventory = wire.client(InventoryAPI, InventoryService(runtime, database), by_orders)
+    payments = wire.client(PaymentAPI, PaymentService(runtime, payment_gateway), by_orders)
+    notifications = wire.client(NotificationAPI, NotificationService(runtime, kafka), by_orders)
     orders = wire.client(OrderAPI, OrderService(runtime, database, inventory, payments,
-                                                notifications))
+                                                notifications),
+                         around_for(runtime, ApiGateway.service_name))
     gateway = ApiGateway(runtime, orders, order_ids or sequential_order_ids())
     return System(gateway, database, payment_gateway, kafka, EmailWorker(runtime, kafka))
 

@@ -7,7 +7,9 @@ rebuilds its parent context by extracting those headers.  Errors come back as
 replies and are re-raised on the caller's side as fresh exceptions.
 
 :func:`client` makes the caller's side of any service interface: one generic
-stub instead of a hand-written client class per service.
+stub instead of a hand-written client class per service.  With ``around`` each
+call goes through it first (``--client-spans``: the caller's CLIENT span, whose
+context the headers then carry).
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ PROPAGATOR = CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePro
 Headers = dict[str, str]
 Handler = Callable[[Any, Mapping[str, str]], Any]
 API = TypeVar("API")
+# around(server, method name, send): send(headers) makes the call; around returns its reply
+Send = Callable[[Headers | None], Any]
+Around = Callable[[object, str, Send], Any]
 
 
 def inject(context: Context | None = None, headers: Headers | None = None) -> Headers:
@@ -72,14 +77,18 @@ def _serve(handler: Handler, request: Any, headers: Headers) -> tuple[bool, Any]
         return False, errors.to_reply(exc)
 
 
-def client(api: type[API], server: object) -> API:
+def client(api: type[API], server: object, around: Around | None = None) -> API:
     """A stub implementing the interface ``api``: each of its methods sends the request
     over the wire to ``server``'s handler of the same name, ``handler(request, headers)``."""
-    return cast(API, _Client(api, server))
+    return cast(API, _Client(api, server, around))
+
+
+def _call_around(around: Around, server: object, name: str, handler: Handler, request: Any) -> Any:
+    return around(server, name, lambda headers: call(handler, request, headers))
 
 
 class _Client:
-    def __init__(self, api: type, server: object):
+    def __init__(self, api: type, server: object, around: Around | None = None):
         self._name = f"{api.__name__} client of {type(server).__name__}"
         methods = [name for name, member in vars(api).items()
                    if callable(member) and not name.startswith("_")]
@@ -87,7 +96,8 @@ class _Client:
             handler = getattr(server, name, None)
             if handler is None:
                 raise TypeError(f"{type(server).__name__} has no handler {name!r} for {api.__name__}")
-            setattr(self, name, functools.partial(call, handler))
+            setattr(self, name, functools.partial(call, handler) if around is None
+                    else functools.partial(_call_around, around, server, name, handler))
 
     def __repr__(self) -> str:
         return f"<{self._name}>"

@@ -141,6 +141,55 @@ function loadSection() {
       .map((n) => histogram(n, load.histograms[n], s.latency_ms[n]))));
 }
 
+// ---------------------------------------------------------------- OTLP metrics
+const attrText = (pairs) => pairs.map(([k, v]) => k + "=" + fmtValue(v)).join(", ");
+
+// An explicit-bucket histogram as the SDK exported it: one bar per bucket, in order.
+function metricChart(m) {
+  const W = 320, H = 120, L = 6, R = 6, T = 8, B = 18;
+  const counts = m.hist.counts, bounds = m.hist.bounds;
+  const most = Math.max(1, ...counts);
+  const step = (W - L - R) / Math.max(1, counts.length);
+  const mean = m.hist.count ? m.hist.sum / m.hist.count : 0;
+  const where = m.service + (m.attrs.length ? " {" + attrText(m.attrs) + "}" : "");
+  const label = m.name + " (" + m.unit + ") " + where + ": " + num(m.hist.count) + " measurements, mean " +
+    mean.toPrecision(3) + " " + m.unit;
+  const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": label, class: "hist" });
+  root.append(svg("title", {}, label));
+  counts.forEach((n, i) => {
+    const h = n ? Math.max((n / most) * (H - T - B), 0.5) : 0;
+    const range = (i ? bounds[i - 1] : "-∞") + " to " + (i < bounds.length ? bounds[i] : "+∞") + " " + m.unit;
+    const bar = svg("rect", { x: L + i * step, y: H - B - h, width: Math.max(step - 1, 0.8), height: h, class: "hbar" });
+    bar.append(svg("title", {}, range + ": " + num(n)));
+    root.append(bar);
+  });
+  root.append(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "base" }));
+  if (bounds.length) {
+    root.append(svg("text", { x: L, y: H - 4, class: "tick" }, String(bounds[0])));
+    root.append(svg("text", { x: W - R, y: H - 4, class: "tick", "text-anchor": "end" }, bounds[bounds.length - 1] + " " + m.unit));
+  }
+  const exemplars = m.exemplars.length ? el("ul", { class: "exemplars" }, m.exemplars.map((e) =>
+    el("li", {}, fmtValue(e.value) + " " + m.unit + ": ", jumpButton(e.trace, e.span, "→")))) : null;
+  return el("figure", { class: "chart metric", "data-metric": m.name },
+    root, el("figcaption", {}, el("strong", { text: m.name }), " " + where + ": " + num(m.hist.count) +
+      " measurements, mean " + mean.toPrecision(3) + " " + m.unit), exemplars);
+}
+
+function metricsSection() {
+  const metrics = DATA.metrics || [];
+  if (!metrics.length) return null;
+  const values = metrics.filter((m) => !m.hist);
+  const table = values.length ? el("table", { class: "metric-values" },
+    el("caption", { text: "Counters and gauges" }),
+    el("thead", {}, el("tr", {}, ["metric", "service", "attributes", "value"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, values.map((m) => el("tr", {}, el("th", { scope: "row", text: m.name + (m.unit ? " (" + m.unit + ")" : "") }),
+      [m.service, attrText(m.attrs), m.value === null ? "?" : fmtValue(m.value)].map((v) => el("td", { text: v })))))) : null;
+  return el("section", { class: "metrics" }, el("h2", { text: "Metrics" }),
+    el("p", { class: "hint", text: "The OTLP metrics of the run, one chart per histogram stream " +
+                                   "(metric, service, attributes); an exemplar opens the trace that fell into its bucket." }),
+    el("div", { class: "charts" }, metrics.filter((m) => m.hist).map(metricChart)), table);
+}
+
 // ---------------------------------------------------------------- the page
 function viewsNav() {
   if (DATA.views.length < 2) return null;
@@ -163,7 +212,7 @@ function draw() {
     traces.map((t) => analysisPanel(t, traces.length > 1)), logPanel());
   const parts = [el("header", { class: "top" }, el("h1", { text: DATA.title }),
                    DATA.subtitle ? el("p", { class: "sub", text: DATA.subtitle }) : null),
-                 loadSection(), viewsNav(), el("div", { class: "layout" }, main, side)];
+                 loadSection(), metricsSection(), viewsNav(), el("div", { class: "layout" }, main, side)];
   document.getElementById("app").replaceChildren(...parts.filter(Boolean));
   window.scrollTo(0, y);
   const row = state.focus && Array.from(document.querySelectorAll(".span-row"))

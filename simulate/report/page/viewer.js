@@ -56,6 +56,7 @@ function indexTraces() {
     for (const span of trace.spans) {
       span.trace = trace;
       span.incoming = [];
+      span.records = [];
       trace.end = Math.max(trace.end, span.start + span.dur);
       if (!COLOURS.has(span.service)) COLOURS.set(span.service, PALETTE[COLOURS.size % PALETTE.length]);
       const parent = span.parent && span.parent !== span.id ? trace.byId.get(span.parent) : null;
@@ -65,6 +66,11 @@ function indexTraces() {
       } else trace.roots.push(span);
     }
     TRACES.set(trace.id, trace);
+  }
+  // OTLP log records, each on the span that wrote it (records come sorted by time)
+  for (const record of DATA.records || []) {
+    const span = findSpan(record.trace, record.span);
+    if (span) span.records.push(record);
   }
   for (const trace of DATA.traces) {
     for (const span of trace.spans) {
@@ -140,7 +146,9 @@ function spanRow(span, depth, total) {
       error ? el("span", { class: "err-icon", "aria-label": "error", text: "!" }) : null,
       el("span", { class: "name", text: span.name }),
       el("span", { class: "kind kind-" + span.kind.toLowerCase(), text: span.kind.toLowerCase() }),
-      el("span", { class: "svc", text: span.service })),
+      el("span", { class: "svc", text: span.service }),
+      span.records.length ? el("span", { class: "logs-badge", title: span.records.length + " log records",
+                                         text: "≡ " + span.records.length }) : null),
     el("div", { class: "lane" },
       el("div", { class: "bar", style: "left:" + left + "%;width:" + width + "%;background:" + colour }),
       el("span", { class: "dur " + place, style: durStyle, text: durText })));
@@ -204,9 +212,22 @@ function details(span) {
     el("h4", { text: "Links (" + span.links.length + ")" }),
     span.links.length ? el("ul", {}, span.links.map((l) => el("li", {}, jumpButton(l.trace, l.span, "→"), table(l.attrs))))
       : el("p", { class: "none", text: "none" }),
+    el("h4", { text: "Log records (" + span.records.length + ")" }),
+    span.records.length ? el("ol", { class: "records" }, span.records.map(logRecord))
+      : el("p", { class: "none", text: "none" }),
     span.incoming.length ? [el("h4", { text: "Linked from (" + span.incoming.length + ")" }),
       el("ul", {}, span.incoming.map((s) => el("li", {}, jumpButton(s.trace.id, s.id, "←"))))] : null,
     el("h4", { text: "Resource" }), table(DATA.resources[span.res] || []));
+}
+
+function logRecord(record) {
+  const sev = String(record.severity || "").toUpperCase();
+  const bad = sev === "ERROR" || sev === "FATAL";
+  return el("li", { class: "record" + (bad ? " error" : "") },
+    el("p", { class: "record-line" }, el("strong", { class: "severity", text: record.severity || "?" }),
+      " at +" + fmtMs(record.t) + (record.event ? " (event " + record.event + ")" : "") + ": ",
+      el("span", { class: "body", text: fmtValue(record.body) })),
+    record.attrs.length ? table(record.attrs) : null);
 }
 
 // ---------------------------------------------------------------- interaction

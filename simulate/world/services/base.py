@@ -63,6 +63,7 @@ class Runtime:
     profile: Profile
     latency: Latency = field(default_factory=ExactLatency)
     optimizations: frozenset[str] = frozenset()  # subset of profile.OPTIMIZATIONS
+    client_spans: bool = False  # --client-spans: a CLIENT span around each call to a service
 
 
 class Operation:
