@@ -50,6 +50,11 @@ from simulate.tracing.settings import resolve  # noqa: E402
 from simulate.world.profile import SEED_PROFILE, Profile  # noqa: E402
 
 SPANS_PER_ORDER = 11
+
+
+def http_server(route: str) -> dict[str, str]:
+    """What HTTP server instrumentation puts on a service's handler span."""
+    return {"http.request.method": "POST", "http.route": route, "url.path": route, "url.scheme": "http"}
 PROPAGATOR = CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
 EMPTY: dict[str, str] = {}
 
@@ -125,7 +130,8 @@ class Ceiling:
         remote = hop(ctx)
         bag = baggage.get_all(remote)
         co = self.orders.start_span("create-order", context=remote, kind=S, attributes={
-            "order.id": order_id, "user.id": bag["user.id"]}, start_time=t0 + at["create-order"][0])
+            "order.id": order_id, "user.id": bag["user.id"], **http_server("/orders")},
+            start_time=t0 + at["create-order"][0])
         octx = trace.set_span_in_context(co, remote)
         span = self.orders.start_span("validate-order", context=octx, kind=I,
                                       start_time=t0 + at["validate-order"][0])
@@ -136,7 +142,7 @@ class Ceiling:
         bag = baggage.get_all(remote)
         ci = self.inventory.start_span("check-inventory", context=remote, kind=S, attributes={
             "inventory.item_id": "sku-1001", "inventory.quantity_requested": 1,
-            "order.id": bag["order.id"], "user.id": bag["user.id"]},
+            "order.id": bag["order.id"], "user.id": bag["user.id"], **http_server("/inventory/check")},
             start_time=t0 + at["check-inventory"][0])
         span = self.inventory.start_span("db.query", context=trace.set_span_in_context(ci, remote),
                                          kind=C, attributes={
@@ -146,6 +152,7 @@ class Ceiling:
         span.set_attribute("db.response.returned_rows", 1)
         span.end(end_time=t0 + at["inventory.db.query"][1])
         ci.set_attribute("inventory.quantity_available", 100)
+        ci.set_attribute("http.response.status_code", 200)
         ci.end(end_time=t0 + at["check-inventory"][1])
 
         # Payment Service, and its call to the payment provider (headers injected, not traced there)
@@ -153,7 +160,7 @@ class Ceiling:
         bag = baggage.get_all(remote)
         pp = self.payments.start_span("process-payment", context=remote, kind=S, attributes={
             "order.id": order_id, "payment.amount": 99.99, "payment.currency": "USD",
-            "user.id": bag["user.id"]}, start_time=t0 + at["process-payment"][0])
+            "user.id": bag["user.id"], **http_server("/payments")}, start_time=t0 + at["process-payment"][0])
         pctx = trace.set_span_in_context(pp, remote)
         span = self.payments.start_span("authorize-payment", context=pctx, kind=C, attributes={
             "http.request.method": "POST", "server.address": PAYMENT_HOST, "server.port": 443,
@@ -164,6 +171,7 @@ class Ceiling:
                              "payment.gateway.response_code": "00", "payment.transaction_id": txn})
         span.end(end_time=t0 + at["authorize-payment"][1])
         pp.set_attribute("payment.transaction_id", txn)
+        pp.set_attribute("http.response.status_code", 201)
         pp.end(end_time=t0 + at["process-payment"][1])
         co.set_attribute("payment.transaction_id", txn)
 
@@ -195,6 +203,7 @@ class Ceiling:
                            "messaging.kafka.offset": offset, "messaging.message.id": message_id,
                            "messaging.message.body.size": 82})
         sn.end(end_time=t0 + at["send-notification"][1])
+        co.set_attribute("http.response.status_code", 201)
         co.end(end_time=t0 + at["create-order"][1])
         gw.set_attribute("http.response.status_code", 201)
         gw.end(end_time=t0 + at["POST /api/orders"][1])

@@ -19,6 +19,25 @@ from .tracing.settings import ExportSettings
 from .world.profile import OPTIMIZATIONS
 from .world.scenarios import FAILURES
 
+OFF_LOGS = ExportSettings(exporters=(), signal="logs")
+OFF_METRICS = ExportSettings(exporters=(), signal="metrics")
+EXCEPTION_SIGNALS = ("span", "logs", "both")
+# OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN, as the semantic conventions define it -> ours
+_EXCEPTION_OPT_IN = {"logs": "logs", "logs/dup": "both"}
+
+
+def exception_signal(flag: str | None, env: Mapping[str, str] | None = None) -> str:
+    """--exception-events, else OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN (``logs``: logs only,
+    ``logs/dup``: both), else both (the conventions' default is the span event alone; ours
+    shows the change, so both)."""
+    if flag:
+        return flag
+    raw = (os.environ if env is None else env).get("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN", "").strip()
+    if raw and raw not in _EXCEPTION_OPT_IN:
+        raise ConfigError(_("OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN={value}: expected logs or "
+                            "logs/dup").format(value=repr(raw)))
+    return _EXCEPTION_OPT_IN.get(raw, "both")
+
 DEFAULT_JAEGER_URL = "http://localhost:16686"
 
 
@@ -72,6 +91,9 @@ class RunConfig:
     load: LoadPlan | None = None  # None: a single run
     lang: str = "en"  # the language the run speaks (i18n)
     client_spans: bool = False  # --client-spans: the caller's CLIENT span around each call
+    logs: ExportSettings = OFF_LOGS  # where log records go (OTEL_LOGS_EXPORTER...)
+    metrics: ExportSettings = OFF_METRICS  # where metric points go (OTEL_METRICS_EXPORTER...)
+    exception_signal: str = "both"  # --exception-events: span, logs or both
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,9 @@ class ServeConfig:
     html_dir: str | None = None  # --html-dir DIR: each order's trace page as DIR/<trace id>.html
     jaeger_url: str = DEFAULT_JAEGER_URL
     client_spans: bool = False  # --client-spans: the caller's CLIENT span around each call
+    logs: ExportSettings = OFF_LOGS
+    metrics: ExportSettings = OFF_METRICS
+    exception_signal: str = "both"
 
 
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.

@@ -11,13 +11,14 @@ from ..config import (
     RunConfig,
     ServeConfig,
     check_range,
+    exception_signal,
     parse_failure_rates,
     parse_optimizations,
     parse_workers,
 )
 from ..i18n import _
 from ..tracing.sampling import resolve_sampler
-from ..tracing.settings import resolve
+from ..tracing.settings import resolve_signals
 
 
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
@@ -75,8 +76,9 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         if args.output is not None and not args.output.strip():
             raise ConfigError(_("argument --output: an empty file name"))
         optimizations = parse_optimizations(args.optimize)
-        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
-                           protocol=args.protocol)
+        settings, logs, metrics = resolve_signals(args.exporter, args.endpoint, protocol=args.protocol,
+                                                  off=args.no_export)
+        exceptions = exception_signal(args.exception_events)
         sampler = resolve_sampler()
         if args.compare and not optimizations:
             raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
@@ -88,7 +90,8 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
                      speed=args.speed, view=not args.no_view, json=args.json,
                      optimizations=optimizations, compare=args.compare, output=args.output,
                      log_format=args.log_format, jaeger_url=jaeger_url.rstrip("/"), load=plan,
-                     html=args.html, open_page=args.open, client_spans=args.client_spans)
+                     html=args.html, open_page=args.open, client_spans=args.client_spans,
+                     logs=logs, metrics=metrics, exception_signal=exceptions)
 
 
 
@@ -99,14 +102,16 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
     if not args.host.strip():
         parser.error(_("argument --host: an empty address"))
     try:
-        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
-                           protocol=args.protocol)
+        settings, logs, metrics = resolve_signals(args.exporter, args.endpoint, protocol=args.protocol,
+                                                  off=args.no_export)
+        exceptions = exception_signal(args.exception_events)
         sampler = resolve_sampler()
     except ValueError as exc:
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
     return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
                        html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"),
-                       client_spans=args.client_spans)
+                       client_spans=args.client_spans, logs=logs, metrics=metrics,
+                       exception_signal=exceptions)
 
 

@@ -5,6 +5,7 @@ import argparse
 from typing import NoReturn
 
 from .. import __version__
+from ..config import EXCEPTION_SIGNALS
 from ..i18n import _
 from ..tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS
 from ..world.scenarios import FAILURES
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CLIENT span around each call from one service to another, as HTTP client "
                              "instrumentation makes it (what service graphs are built from); off: the "
                              "seed's tree")
+    parser.add_argument("--exception-events", choices=EXCEPTION_SIGNALS,
+                        help="where a failing step's exception goes: span (the span event the seed "
+                             "shows), logs (a log record with exception.* attributes, as OpenTelemetry "
+                             "now recommends) or both (default; OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN="
+                             "logs or logs/dup sets it too)")
     parser.add_argument("--version", action="version", version=f"ordertrace {__version__}")
     parser.add_argument("--lang", metavar="LANG",
                         help="zh: everything around the seed's emoji log in Chinese; default from "
@@ -102,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--exporter", choices=EXPORTERS,
                         help="where spans go: otlp (default), console (print span JSON) or none")
     export.add_argument("--no-export", action="store_true",
-                        help="do not export spans (same as --exporter none)")
+                        help="export nothing: no spans, log records or metric points")
     export.add_argument("--endpoint", metavar="URL",
                         help=f"OTLP endpoint, http(s)://host:port (default {DEFAULT_ENDPOINT})")
     export.add_argument("--protocol", choices=PROTOCOLS,
@@ -195,6 +201,11 @@ def build_serve_parser() -> argparse.ArgumentParser:
                         help="a CLIENT span around each call from one service to another, as HTTP client "
                              "instrumentation makes it (what service graphs are built from); off: the "
                              "seed's tree")
+    parser.add_argument("--exception-events", choices=EXCEPTION_SIGNALS,
+                        help="where a failing step's exception goes: span (the span event the seed "
+                             "shows), logs (a log record with exception.* attributes, as OpenTelemetry "
+                             "now recommends) or both (default; OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN="
+                             "logs or logs/dup sets it too)")
     return parser
 
 

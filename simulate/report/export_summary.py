@@ -8,7 +8,7 @@ around it are the reader's language.
 """
 from __future__ import annotations
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..tracing.accounting import ExportReport
 from ..tracing.otlp_file import FileReport
 
@@ -44,3 +44,29 @@ def file_line(sink: FileReport) -> str:
             count=f"{sink.written:,}", path=sink.path)
     return "⚠ " + _("could not write {path}: {error}; {count} spans not written").format(
         path=sink.path, error=sink.error, count=f"{sink.not_written:,}")
+
+
+# Logs and metrics beside the spans: the same sentences with the signal's own unit.
+UNIT_WORDS = {"traces": N_("spans"), "logs": N_("log records"), "metrics": N_("metric points")}
+
+
+def exported_line(reports: list[ExportReport]) -> str:
+    """📤 one line for one destination: what it got of each signal."""
+    parts = [_("{count} {what}").format(count=f"{r.exported:,}", what=_(UNIT_WORDS[r.signal]))
+             for r in reports if r.handed]
+    if len(parts) == 1 and reports[0].signal == "traces":
+        return delivered_line(reports[0])
+    return "📤 " + _("Exported {parts} to {destination}").format(
+        parts=_(", ").join(parts), destination=reports[0].destination)
+
+
+def signal_problem_line(report: ExportReport) -> str:
+    """⚠ … for a destination that did not get every item of its signal."""
+    if report.signal == "traces":
+        return problem_line(report)
+    values = {"missing": f"{report.not_delivered:,}", "total": f"{report.handed:,}",
+              "destination": report.destination, "what": _(UNIT_WORDS[report.signal])}
+    head = _("Could not deliver {missing} of {total} {what} to {destination}").format(**values)
+    reason = f": {report.reason}" if report.reason else ""
+    hint = f". {_(report.hint)}" if report.hint else "."
+    return f"⚠ {head}{reason}{hint}"

@@ -12,9 +12,10 @@ from typing import IO
 from rich.console import Console
 
 from ..i18n import _
-from ..report.export_summary import delivered_line, file_line, problem_line
+from ..report.export_summary import exported_line, file_line, signal_problem_line
 from ..report.terminal import resilient, say
 from ..tracing import sdk_logs
+from ..tracing.accounting import ExportReport
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
 from ..world.clock import StopFlag
@@ -105,11 +106,15 @@ def all_delivered(pipeline: ExportPipeline) -> bool:
 
 def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bool) -> None:
     """The closing export lines: one per destination, one for the --output file."""
+    delivered: dict[str, list[ExportReport]] = {}
     for report in pipeline.reports():
         if not report.ok:
-            say(err, problem_line(report), style="yellow")
-        elif not quiet and report.handed:
-            say(out, delivered_line(report), style="dim")
+            say(err, signal_problem_line(report), style="yellow")
+        elif report.handed:
+            delivered.setdefault(report.destination, []).append(report)
+    if not quiet:
+        for reports in delivered.values():  # one line per destination: spans, records, points
+            say(out, exported_line(reports), style="dim")
     if pipeline.file is not None:
         line = file_line(pipeline.file.report())
         if pipeline.file.error:

@@ -13,14 +13,15 @@ from ..i18n import _
 from ..report.analysis import Analysis, analyse
 from ..report.compare import compare_note, compare_table, comparison
 from ..report.diagnosis import diagnosis
-from ..report.logs import ConsoleLog, JsonLog
+from ..report.logs import ConsoleLog, JsonLog, TeeLog
+from ..report.otlp_log import OtlpLog
 from ..report.records import SpanRecord, from_readable
 from ..report.terminal import consoles, say
 from ..report.view import render, render_linked
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
 from ..world.clock import Clock, RealClock, RunInterrupted, StopFlag, VirtualClock
-from ..world.log import LogSink
+from ..world.log import ExceptionSink, LogSink
 from ..world.profile import profile_for
 from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
@@ -44,11 +45,12 @@ def make_clock(speed: float, stop: StopFlag | None = None) -> Clock:
 
 
 def run_order(telemetry: Telemetry, clock: Clock, log: LogSink | None, scenario: str,
-              optimizations: frozenset[str], client_spans: bool = False) -> OrderOutcome:
+              optimizations: frozenset[str], client_spans: bool = False,
+              events: ExceptionSink | None = None, exception_signal: str = "both") -> OrderOutcome:
     """One order through a freshly built system, then its email worker's poll."""
     runtime = Runtime(telemetry=telemetry, clock=clock, log=log,
                       profile=profile_for(optimizations), optimizations=optimizations,
-                      client_spans=client_spans)
+                      client_spans=client_spans, events=events, exception_signal=exception_signal)
     system = build_system(runtime, SCENARIOS[scenario])
     outcome = place_order(system)
     clock.drain()  # fire-and-forget work belongs to this order's trace too
@@ -85,7 +87,8 @@ def run_single(config: RunConfig, stop: StopFlag | None = None) -> int:
             out = err
         captured = InMemorySpanExporter()  # the view is drawn from what was really recorded
         extra: list[SpanProcessor] = [SimpleSpanProcessor(captured)]
-        pipeline = ExportPipeline(config.export, extra_processors=extra, file=output)
+        pipeline = ExportPipeline(config.export, extra_processors=extra, file=output,
+                                  logs=config.logs, metrics=config.metrics)
         try:
             page = SinglePage(page_file, config) if page_file else None
             return SingleRun(config, pipeline, captured, stop, out, err, page).run()
@@ -103,12 +106,14 @@ class SingleRun:
 
     def run(self) -> int:
         config, out, err = self.config, self.out, self.err
-        telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
+        telemetry = self.pipeline.telemetry(config.sampler)
         # --json keeps stdout for its one document: a JSON log then goes to stderr.
         log: LogSink | None = (JsonLog(sys.stderr if self.quiet else None)
                                if config.log_format == "json" else
                                None if self.quiet else ConsoleLog(out))
         log = self.page.tee(log) if self.page else log
+        records = OtlpLog(telemetry) if telemetry.has_logs else None  # the same lines, over OTLP
+        log = TeeLog(log, records) if records else log
         clock = make_clock(config.speed, self.stop)
         plans = [frozenset(), config.optimizations] if config.compare else [config.optimizations]
         try:
@@ -117,9 +122,11 @@ class SingleRun:
                     out.rule(f"--optimize {','.join(sorted(plan))}" if plan else _("baseline"),
                              style="dim")
                 self._show(run_order(telemetry, clock, log, config.scenario, plan,
-                                    config.client_spans), plan)
+                                    config.client_spans, records, config.exception_signal), plan)
         except RunInterrupted:
             say(err, _("interrupted: flushing the spans recorded so far"), style="yellow")
+        if records:
+            records.flush()
         finish_export(self.pipeline, self.stop, err, config.export.timeout_s + 0.5)
         delivered = all_delivered(self.pipeline)
         if not self.stop.requested:

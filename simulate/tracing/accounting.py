@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..i18n import N_
 from .delivery import Attempt, Delivery
 
+UNITS = {"traces": "spans", "logs": "log records", "metrics": "metric points"}
 ABANDONED = Attempt(Delivery.UNCONFIRMED, "the flush was abandoned (Ctrl-C twice)",
                     N_("Spans in flight may have arrived; queued ones were never sent."))
 QUEUE_FULL = Attempt(Delivery.FAILED, "the export queue was full",

@@ -1,33 +1,52 @@
-"""One destination of the spans: the SDK's BatchSpanProcessor and the official
-exporter, with our guard between them and a counter in front.
+"""One destination of one signal: the SDK's own processor or reader and the official
+exporter, with our guard between them and, for spans and log records, a counter in front.
 
-``on_end`` counts the span and hands it to the BatchSpanProcessor (a deque append),
-so export never acts inside an order.  The processor's queue is never allowed to
-overflow: a span that finds ``capacity`` spans waiting is dropped here and counted,
-and a load run asks :meth:`has_room` before it starts an order (admission control).
+Spans: ``on_end`` counts the span and hands it to the SDK's BatchSpanProcessor (a deque
+append), so export never acts inside an order.  Log records: the same through the
+BatchLogRecordProcessor.  The processor's queue is never allowed to overflow: an item
+that finds ``capacity`` items waiting is dropped here and counted, and a load run asks
+:meth:`has_room` before it starts an order (admission control).  Metrics: the SDK's
+PeriodicExportingMetricReader (one per service: a MeterProvider has its own readers)
+exports through the same guard.  ``OTEL_BSP_*``, ``OTEL_BLRP_*`` and
+``OTEL_METRIC_EXPORT_INTERVAL`` are read by the SDK components themselves.
+
 The exporter is built on a thread of its own (gRPC takes ~0.1 s to import: a single
-run spends that time in its 250 ms order), and ``OTEL_BSP_*`` are read by the
-processor itself.  ``flush`` waits for the queue with a deadline (the processor's
-own ``force_flush`` has none); ``abandon`` gives up at once (guard.py says how).
+run spends that time in its 250 ms order).  ``flush`` waits with a deadline (the
+processors' own ``force_flush`` has none: opentelemetry-python #4568); ``abandon``
+gives up at once (guard.py says how).
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry.context import Context
+from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.metrics.export import (
+    MetricExporter,
+    MetricExportResult,
+    MetricsData,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.semconv._incubating.metrics.otel_metrics import (
+    OTEL_SDK_EXPORTER_LOG_EXPORTED,
+    OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
     OTEL_SDK_EXPORTER_OPERATION_DURATION,
     OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+    OTEL_SDK_PROCESSOR_LOG_PROCESSED,
+    OTEL_SDK_PROCESSOR_LOG_QUEUE_CAPACITY,
     OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
     OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY,
 )
 
 from .accounting import Accounts, ExportReport
 from .cause import ExportDiagnoser
-from .exporters import description, span_exporter
+from .exporters import build, description
 from .guard import Breaker, Guard
 from .self_observability import SelfObservability
 from .settings import ExportSettings
@@ -38,82 +57,83 @@ class Policy:
     """How hard to try.  A single run: no breaker.  A load run: see LOAD."""
 
     threshold: int | None = None  # failed batches in a row that open the circuit
-    cooldown_s: float = 2.0  # between probes while the circuit is open
+    cooldown_s: float = 2.0  # between looks at the endpoint while the circuit is open
 
 
 SINGLE = Policy()
 LOAD = Policy(threshold=3)
-SDK_FIGURES = (OTEL_SDK_EXPORTER_SPAN_EXPORTED, OTEL_SDK_PROCESSOR_SPAN_PROCESSED)
 DEFAULT_CAPACITY = 2048  # the SDK's OTEL_BSP_MAX_QUEUE_SIZE default, if its metric is missing
+SDK_FIGURES = {
+    "traces": (OTEL_SDK_EXPORTER_SPAN_EXPORTED, OTEL_SDK_PROCESSOR_SPAN_PROCESSED),
+    "logs": (OTEL_SDK_EXPORTER_LOG_EXPORTED, OTEL_SDK_PROCESSOR_LOG_PROCESSED),
+    "metrics": (OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,),
+}
 
 
-class _GuardedSpanExporter(SpanExporter):
-    """The official exporter, built on first need, behind the guard."""
+class Shipment:
+    """What every destination shares: the exporter built on a thread, the guard around it,
+    the accounts and the SDK's own figures."""
 
-    def __init__(self, build: threading.Thread, holder: list[SpanExporter]):
-        self._build, self._holder = build, holder
-        self.guard: Guard | None = None
-
-    def export(self, spans: object) -> SpanExportResult:
-        assert self.guard is not None
-        batch = list(spans)  # type: ignore[call-overload]
-
-        def send() -> bool:
-            self._build.join()
-            return self._holder[0].export(batch) is SpanExportResult.SUCCESS
-
-        return SpanExportResult.SUCCESS if self.guard.run(len(batch), send) else SpanExportResult.FAILURE
-
-    def shutdown(self) -> None:
-        if self.guard is not None:
-            self.guard.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
-
-class Destination(SpanProcessor):
-    def __init__(self, name: str, settings: ExportSettings, policy: Policy = SINGLE):
+    def __init__(self, name: str, settings: ExportSettings, policy: Policy):
+        self.signal = settings.signal
         self.description = description(name, settings)
         self.accounts = Accounts()
         self.sdk = SelfObservability()
-        holder: list[SpanExporter] = []
-        build = threading.Thread(target=lambda: holder.append(
-            span_exporter(name, settings, self.sdk.meter_provider)), name="ordertrace-exporter", daemon=True)
-        self._exporter = _GuardedSpanExporter(build, holder)
-        otlp = name != "console"
+        self._holder: list[Any] = []
+        self.ready = threading.Thread(target=lambda: self._holder.append(
+            build(name, settings, self.sdk.meter_provider)), name="ordertrace-exporter", daemon=True)
+        otlp = name == "otlp"
         diagnoser = ExportDiagnoser(lambda: self.sdk.counts(OTEL_SDK_EXPORTER_OPERATION_DURATION),
                                     settings.endpoint if otlp else None, settings.plaintext,
                                     settings.certificate, settings.timeout_s)
         breaker = Breaker(policy.threshold, policy.cooldown_s, diagnoser.look)
-        self.guard = Guard(self.accounts, breaker, diagnoser,
-                           lambda: holder[0].shutdown() if holder else None)
-        self._exporter.guard = self.guard
-        build.start()
-        with SelfObservability.enabled():
-            self.processor = BatchSpanProcessor(self._exporter, meter_provider=self.sdk.meter_provider)
-        capacity = self.sdk.sums(OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY)
+        self.guard = Guard(self.accounts, breaker, diagnoser, self._shutdown_exporter)
+        self.ready.start()
+
+    @property
+    def exporter(self) -> Any:
+        """The official exporter (waits for it to be built)."""
+        self.ready.join()
+        return self._holder[0]
+
+    def _shutdown_exporter(self) -> None:
+        self.ready.join(5.0)
+        if self._holder:
+            self._holder[0].shutdown()
+
+    def send(self, count: int, export: Callable[[Any], bool]) -> bool:
+        return self.guard.run(count, lambda: export(self.exporter))
+
+    def report(self) -> ExportReport:
+        figures = {name: self.sdk.outcomes(name) for name in SDK_FIGURES[self.signal]}
+        return ExportReport.of(self.description, self.accounts, self.signal,
+                               sdk={name: counts for name, counts in figures.items() if counts})
+
+
+class _Queued:
+    """Spans or log records: a counter in front of the SDK's batch processor."""
+
+    def __init__(self, shipment: Shipment, processor: Any, capacity_metric: str):
+        self.shipment = shipment
+        self.accounts = shipment.accounts
+        self.processor = processor
+        capacity = shipment.sdk.sums(capacity_metric)
         self.capacity = int(next(iter(capacity.values()), DEFAULT_CAPACITY))
         self._flusher: threading.Thread | None = None
         self._flush_lock = threading.Lock()
 
-    # ------------------------------------------------------------ producer side
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if self.accounts.hand(self.capacity):
-            self.processor.on_end(span)
+    @property
+    def description(self) -> str:
+        return self.shipment.description
 
     @property
     def backlog(self) -> int:
-        """Spans queued or being sent."""
+        """Items queued or being sent."""
         return self.accounts.handed - self.accounts.settled
 
     def has_room(self) -> bool:
         return self.backlog < self.capacity // 2
 
-    # ------------------------------------------------------------ run control
     def send_soon(self) -> None:
         """Start sending what is queued now, without waiting for a full batch."""
         with self._flush_lock:
@@ -129,29 +149,187 @@ class Destination(SpanProcessor):
         if flusher is not None:
             flusher.join(timeout_s)
         if self.backlog and not (flusher and flusher.is_alive()):
-            self.send_soon()  # spans that ended after that flush began
+            self.send_soon()  # items that came after that flush began
         return not self.backlog
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self.flush(timeout_millis / 1000)
-
     def abandon(self) -> int:
-        """Stop now: queued spans are abandoned, a batch in flight is unconfirmed. Returns how
-        many spans that leaves undelivered."""
-        in_flight = self.guard.abandon()
-        queued = max(0, self.backlog - self.guard.in_flight)
+        """Stop now: queued items are abandoned, a batch in flight is unconfirmed. Returns how
+        many items that leaves undelivered."""
+        in_flight = self.shipment.guard.abandon()
+        queued = max(0, self.backlog - self.shipment.guard.in_flight)
         self.accounts.abandon(queued, 0)
         return queued + in_flight
 
-    def shutdown(self) -> None:
+    def close(self) -> None:
         """Stop; whatever is still queued is abandoned (flush first to send it)."""
         if self.backlog:
             self.abandon()
         self.processor.shutdown()
-        self.guard.shutdown()
-        self.sdk.shutdown()
+        self.shipment.guard.shutdown()
+        self.shipment.sdk.shutdown()
 
     def report(self) -> ExportReport:
-        figures = {name: self.sdk.outcomes(name) for name in SDK_FIGURES}
-        return ExportReport.of(self.description, self.accounts,
-                               sdk={name: counts for name, counts in figures.items() if counts})
+        return self.shipment.report()
+
+
+class _GuardedSpanExporter(SpanExporter):
+    def __init__(self, shipment: Shipment):
+        self._shipment = shipment
+
+    def export(self, spans: Any) -> SpanExportResult:
+        batch = list(spans)
+        sent = self._shipment.send(len(batch), lambda e: e.export(batch) is SpanExportResult.SUCCESS)
+        return SpanExportResult.SUCCESS if sent else SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self._shipment.guard.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class Destination(_Queued, SpanProcessor):
+    """Spans to one exporter."""
+
+    def __init__(self, name: str, settings: ExportSettings, policy: Policy = SINGLE):
+        shipment = Shipment(name, settings, policy)
+        with SelfObservability.enabled():
+            processor = BatchSpanProcessor(_GuardedSpanExporter(shipment),
+                                           meter_provider=shipment.sdk.meter_provider)
+        super().__init__(shipment, processor, OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY)
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        return None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.accounts.hand(self.capacity):
+            self.processor.on_end(span)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.flush(timeout_millis / 1000)
+
+    def shutdown(self) -> None:
+        self.close()
+
+
+class _GuardedLogExporter(LogRecordExporter):
+    def __init__(self, shipment: Shipment):
+        self._shipment = shipment
+
+    def export(self, batch: Any) -> LogRecordExportResult:
+        records = list(batch)
+        sent = self._shipment.send(len(records),
+                                   lambda e: e.export(records) is LogRecordExportResult.SUCCESS)
+        return LogRecordExportResult.SUCCESS if sent else LogRecordExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self._shipment.guard.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class LogDestination(_Queued, LogRecordProcessor):
+    """Log records to one exporter."""
+
+    def __init__(self, name: str, settings: ExportSettings, policy: Policy = SINGLE):
+        shipment = Shipment(name, settings, policy)
+        with SelfObservability.enabled():
+            processor = BatchLogRecordProcessor(_GuardedLogExporter(shipment),
+                                                meter_provider=shipment.sdk.meter_provider)
+        super().__init__(shipment, processor, OTEL_SDK_PROCESSOR_LOG_QUEUE_CAPACITY)
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        if self.accounts.hand(self.capacity):
+            self.processor.on_emit(log_record)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.flush(timeout_millis / 1000)
+
+    def shutdown(self) -> None:
+        self.close()
+
+
+def count_points(data: MetricsData) -> int:
+    return sum(len(metric.data.data_points) for rm in data.resource_metrics
+               for sm in rm.scope_metrics for metric in sm.metrics)
+
+
+class _GuardedMetricExporter(MetricExporter):
+    """Takes the official exporter's temporality and aggregation preferences (which it read
+    from OTEL_EXPORTER_OTLP_METRICS_*), so the reader asks for what it would have asked."""
+
+    def __init__(self, shipment: Shipment):
+        inner = shipment.exporter
+        super().__init__(preferred_temporality=getattr(inner, "_preferred_temporality", None),
+                         preferred_aggregation=getattr(inner, "_preferred_aggregation", None))
+        self._shipment = shipment
+        self.closed = False
+
+    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
+               **kwargs: Any) -> MetricExportResult:
+        if self.closed:  # a reader's last collection at shutdown: the run's flush sent it all
+            return MetricExportResult.SUCCESS
+        count = count_points(metrics_data)
+        with self._shipment.accounts._lock:  # points are counted as they are offered
+            self._shipment.accounts.handed += count
+        sent = self._shipment.send(count, lambda e: e.export(metrics_data, timeout_millis)
+                                   is MetricExportResult.SUCCESS)
+        return MetricExportResult.SUCCESS if sent else MetricExportResult.FAILURE
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return True
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        return None  # shared by every service's reader: the destination shuts it down once
+
+
+class MetricDestination:
+    """Metric points to one exporter, through one periodic reader per service."""
+
+    def __init__(self, name: str, settings: ExportSettings, policy: Policy = SINGLE):
+        self.shipment = Shipment(name, settings, policy)
+        self.accounts = self.shipment.accounts
+        self.description = self.shipment.description
+        self._exporter: _GuardedMetricExporter | None = None
+        self._readers: list[PeriodicExportingMetricReader] = []
+        self._lock = threading.Lock()
+
+    def reader(self) -> PeriodicExportingMetricReader:
+        """A new reader for one service's MeterProvider (waits for the exporter)."""
+        with self._lock:
+            if self._exporter is None:
+                self._exporter = _GuardedMetricExporter(self.shipment)
+            reader = PeriodicExportingMetricReader(self._exporter)
+            self._readers.append(reader)
+            return reader
+
+    def flush(self, timeout_s: float) -> bool:
+        """Collect and export every reader's points once (a single run's only export)."""
+        with self._lock:
+            readers = list(self._readers)
+        done = threading.Event()
+
+        def collect() -> None:
+            for reader in readers:
+                reader.force_flush(int(timeout_s * 1000))
+            done.set()
+
+        threading.Thread(target=collect, name="ordertrace-metrics-flush", daemon=True).start()
+        return done.wait(timeout_s)
+
+    def abandon(self) -> int:
+        return self.shipment.guard.abandon()
+
+    def close(self) -> None:
+        with self._lock:
+            readers = list(self._readers)
+            if self._exporter is not None:
+                self._exporter.closed = True
+        for reader in readers:
+            reader.shutdown(timeout_millis=1000)
+        self.shipment.guard.shutdown()
+        self.shipment.sdk.shutdown()
+
+    def report(self) -> ExportReport:
+        return self.shipment.report()

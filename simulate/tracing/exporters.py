@@ -14,6 +14,7 @@ exporter a session that does not read those variables (``trust_env = False``).
 """
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -30,6 +31,8 @@ def description(name: str, settings: ExportSettings) -> str:
     """Where the items go, safe to print: no headers, no credentials."""
     if name == "console":
         return "the console"
+    if name.startswith("file:"):
+        return f"{name[len('file:'):]} (OTLP/JSON lines)"
     return f"{settings.target} ({PROTOCOL_NAMES[settings.protocol]})"
 
 
@@ -51,20 +54,49 @@ def overrides(settings: ExportSettings) -> dict[str, Any]:
     return kwargs
 
 
-def span_exporter(name: str, settings: ExportSettings, meter_provider: MeterProvider) -> SpanExporter:
-    """Call from any thread: the (slow) import happens first, the construction (which reads
-    the environment) under the self-observability switch."""
+# The official exporters, by signal and protocol: (module, class).
+_OTLP = {
+    ("traces", "grpc"): ("opentelemetry.exporter.otlp.proto.grpc.trace_exporter", "OTLPSpanExporter"),
+    ("traces", "http/protobuf"): ("opentelemetry.exporter.otlp.proto.http.trace_exporter",
+                                  "OTLPSpanExporter"),
+    ("logs", "grpc"): ("opentelemetry.exporter.otlp.proto.grpc._log_exporter", "OTLPLogExporter"),
+    ("logs", "http/protobuf"): ("opentelemetry.exporter.otlp.proto.http._log_exporter", "OTLPLogExporter"),
+    ("metrics", "grpc"): ("opentelemetry.exporter.otlp.proto.grpc.metric_exporter", "OTLPMetricExporter"),
+    ("metrics", "http/protobuf"): ("opentelemetry.exporter.otlp.proto.http.metric_exporter",
+                                   "OTLPMetricExporter"),
+}
+
+
+def _console(signal: str) -> Any:
+    # Given the stream explicitly: the SDK's default is the one at its import time, and a
+    # run may have wrapped stdout since (a closed pipe must not break the run).
+    if signal == "logs":
+        from opentelemetry.sdk._logs.export import ConsoleLogRecordExporter
+
+        return ConsoleLogRecordExporter(out=sys.stdout)
+    if signal == "metrics":
+        from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+
+        return ConsoleMetricExporter(out=sys.stdout)
+    return ConsoleSpanExporter(out=sys.stdout)
+
+
+def build(name: str, settings: ExportSettings, meter_provider: MeterProvider) -> Any:
+    """The exporter ``name`` (otlp or console) for ``settings.signal``.  Call from any thread:
+    the (slow) import happens first, the construction (which reads the environment) under
+    the self-observability switch."""
     if name == "console":
-        # Given explicitly: the SDK's default stream is the one at its import time, and a
-        # run may have wrapped stdout since (a closed pipe must not break the run).
-        return ConsoleSpanExporter(out=sys.stdout)
+        return _console(settings.signal)
+    if name.startswith("file:"):
+        from .otlp_file import OtlpJsonLinesExporter
+
+        return OtlpJsonLinesExporter(settings.signal, name[len("file:"):])
     # Imported here: gRPC costs ~0.1 s to load, and a run without it should not pay.
-    exporter: type[SpanExporter]
-    if settings.protocol == "http/protobuf":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as Http
-        exporter = Http
-    else:
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Grpc
-        exporter = Grpc
+    module, cls = _OTLP[(settings.signal, settings.protocol)]
+    exporter = getattr(importlib.import_module(module), cls)
     with SelfObservability.enabled():
         return exporter(**overrides(settings), meter_provider=meter_provider)
+
+
+def span_exporter(name: str, settings: ExportSettings, meter_provider: MeterProvider) -> SpanExporter:
+    return build(name, settings, meter_provider)

@@ -9,6 +9,7 @@ export: the first error is kept and every span after it counted as not written.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -103,3 +104,51 @@ class OtlpJsonFileProcessor(SpanProcessor):
             self._stream.close()
         except OSError as exc:  # the buffer's last flush may fail again
             self.error = self.error or exc.strerror or type(exc).__name__
+
+
+class OtlpJsonLinesExporter:
+    """``--output``'s log records or metric points: one export request per line, like the
+    spans, in a file of the signal's own (``spans.jsonl`` -> ``spans.logs.jsonl``,
+    ``spans.metrics.jsonl``).  Used as an exporter behind the same guard as OTLP."""
+
+    def __init__(self, signal: str, path: str):
+        from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+        from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+
+        self._encode = encode_logs if signal == "logs" else encode_metrics
+        self.path = path
+        self._stream: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in shutdown
+        self._lock = threading.Lock()
+
+    def export(self, data: object, *args: object, **kwargs: object) -> object:
+        """The SDK exporter interface: SUCCESS or FAILURE of the signal's result type."""
+        from opentelemetry.sdk._logs.export import LogRecordExportResult
+        from opentelemetry.sdk.metrics.export import MetricExportResult
+
+        result = LogRecordExportResult if self._encode.__name__ == "encode_logs" else MetricExportResult
+        try:
+            self.write(data)
+        except (OSError, ValueError):
+            return result.FAILURE
+        return result.SUCCESS
+
+    def write(self, data: object) -> bool:
+        line = json_format.MessageToDict(self._encode(data), use_integers_for_enums=True)  # type: ignore[arg-type]
+        map_ids(line, lambda b64: base64.b64decode(b64).hex())
+        with self._lock:
+            self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._stream.flush()
+        return True
+
+    def shutdown(self, *args: object, **kwargs: object) -> None:
+        with self._lock, contextlib.suppress(OSError):
+            self._stream.close()
+
+
+def signal_path(path: str, signal: str) -> str:
+    """Where --output PATH puts a signal other than spans: PATH with the signal before its
+    extension (``out/run.jsonl`` -> ``out/run.logs.jsonl``)."""
+    base, dot, extension = path.rpartition(".")
+    if not dot or "/" in extension:
+        return f"{path}.{signal}"
+    return f"{base}.{signal}.{extension}"

@@ -1,17 +1,34 @@
-"""The one export path all services share: a counter, the --output file, one
-Destination (BatchSpanProcessor + official exporter) per name in OTEL_TRACES_EXPORTER."""
+"""The one export path all services share, for the three signals.
+
+Spans: a counter, the ``--output`` file, one Destination (BatchSpanProcessor + official
+exporter) per name in OTEL_TRACES_EXPORTER.  Log records: one LogDestination
+(BatchLogRecordProcessor + official exporter) per name in OTEL_LOGS_EXPORTER, plus the
+``--output`` logs file.  Metrics: the SpanMetrics processor records the instruments, and
+one MetricDestination (a PeriodicExportingMetricReader per service + official exporter)
+per name in OTEL_METRICS_EXPORTER, plus the ``--output`` metrics file.  ``telemetry()``
+makes the per-service providers that feed them all.
+"""
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from opentelemetry.metrics import Meter
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.sdk.trace.sampling import Sampler
 
-from .accounting import ExportReport
-from .destination import SINGLE, Destination, Policy
-from .otlp_file import OtlpJsonFileProcessor
+from .accounting import UNITS, ExportReport
+from .destination import SINGLE, Destination, LogDestination, MetricDestination, Policy
+from .otlp_file import OtlpJsonFileProcessor, signal_path
+from .providers import Telemetry
 from .settings import ExportSettings
+from .span_metrics import SpanMetrics
+
+# The gateway's answer -> the order's outcome, for the business counter.
+OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
 
 
 class EndedSpanCounter(SpanProcessor):
@@ -26,27 +43,71 @@ class EndedSpanCounter(SpanProcessor):
             self.ended += 1
 
 
+def _with_file(settings: ExportSettings | None, file: OtlpJsonFileProcessor | None,
+               signal: str) -> tuple[str, ...]:
+    names = settings.exporters if settings else ()
+    return (*names, f"file:{signal_path(file.path, signal)}") if file else names
+
+
 class ExportPipeline:
     def __init__(self, settings: ExportSettings, policy: Policy = SINGLE,
                  extra_processors: Sequence[SpanProcessor] = (),
-                 file: OtlpJsonFileProcessor | None = None):
+                 file: OtlpJsonFileProcessor | None = None,
+                 logs: ExportSettings | None = None, metrics: ExportSettings | None = None,
+                 outcomes: Mapping[int, str] = OUTCOMES):
         self.settings = settings
         self.counter = EndedSpanCounter()
         self.file = file
         self.destinations = [Destination(name, settings, policy) for name in settings.exporters]
+        log_settings = logs or replace(settings, exporters=(), signal="logs")
+        metric_settings = metrics or replace(settings, exporters=(), signal="metrics")
+        self.log_destinations = [LogDestination(name, log_settings, policy)
+                                 for name in _with_file(logs, file, "logs")]
+        self.metric_destinations = [MetricDestination(name, metric_settings, policy)
+                                    for name in _with_file(metrics, file, "metrics")]
+        self._telemetry: Telemetry | None = None
+        self.span_metrics = SpanMetrics(self._meter, outcomes) if self.metric_destinations else None
         self.processors: tuple[SpanProcessor, ...] = (
-            self.counter, *extra_processors, *([file] if file else []), *self.destinations)
+            self.counter, *extra_processors, *([file] if file else []),
+            *([self.span_metrics] if self.span_metrics else []), *self.destinations)
+        if self.span_metrics:
+            self.span_metrics.start_when(self._metric_exporters_ready)
+
+    def telemetry(self, sampler: Sampler | None = None) -> Telemetry:
+        """The services' providers, feeding this pipeline (one per pipeline)."""
+        if self._telemetry is None:
+            self._telemetry = Telemetry(self.processors, sampler=sampler,
+                                        log_processors=self.log_destinations,
+                                        metric_readers=self._readers if self.metric_destinations else None)
+        return self._telemetry
+
+    def _readers(self) -> list[MetricReader]:
+        return [d.reader() for d in self.metric_destinations]
+
+    def _meter(self, service: str) -> Meter:
+        assert self._telemetry is not None, "telemetry() first"
+        return self._telemetry.meter(service)
+
+    def _metric_exporters_ready(self) -> None:
+        for destination in self.metric_destinations:
+            destination.shipment.ready.join()
+        while self._telemetry is None:  # the run makes its providers right after the pipeline
+            time.sleep(0.005)
 
     @property
     def created(self) -> int:
         return self.counter.ended
 
     @property
+    def queued(self) -> list[Destination | LogDestination]:
+        return [*self.destinations, *self.log_destinations]
+
+    @property
     def backlog(self) -> int:
-        return max((d.backlog for d in self.destinations), default=0)
+        return max((d.backlog for d in self.queued), default=0)
 
     def has_room(self) -> bool:
-        return all(d.has_room() for d in self.destinations)
+        return all(d.has_room() for d in self.queued)
 
     def flush(self, timeout_s: float) -> bool:
         """Everything queued sent (and the file written) before the deadline?"""
@@ -54,25 +115,36 @@ class ExportPipeline:
         if self.file:
             self.file.force_flush()  # written or counted as not written: either way, done
         done = True
-        for destination in self.destinations:
+        for destination in self.queued:
             done = destination.flush(max(0.0, deadline - time.monotonic())) and done
+        if self.span_metrics and done:
+            # The spans recorded, then every reader's points exported once.
+            done = self.span_metrics.wait_ready(max(0.0, deadline - time.monotonic()))
+            for metric in self.metric_destinations:
+                done = done and metric.flush(max(0.0, deadline - time.monotonic()))
         return done
 
     def abandon(self) -> int:
-        """A second Ctrl-C: stop sending at once; how many spans that leaves undelivered."""
-        return sum(d.abandon() for d in self.destinations)
+        """A second Ctrl-C: stop sending at once; how many items that leaves undelivered."""
+        return (sum(d.abandon() for d in self.queued)
+                + sum(m.abandon() for m in self.metric_destinations))
 
     def shutdown(self) -> None:
         for processor in self.processors:
             processor.shutdown()
+        for destination in self.log_destinations:
+            destination.shutdown()
+        for metric in self.metric_destinations:
+            metric.close()
 
     def reports(self) -> list[ExportReport]:
-        return [d.report() for d in self.destinations]
+        return ([d.report() for d in self.queued]
+                + [m.report() for m in self.metric_destinations])
 
     def status(self) -> str:
         """For the progress line: empty while all is well."""
         for report in self.reports():
             if report.not_delivered:
                 return (f"export: failing ({report.reason or 'unknown'}), "
-                        f"{report.not_delivered:,} spans not delivered")
+                        f"{report.not_delivered:,} {UNITS[report.signal]} not delivered")
         return ""

@@ -31,7 +31,9 @@ COMPRESSIONS = ("none", "gzip")  # what both exporters take (the HTTP one also d
 DEFAULT_PORTS = {"grpc": 4317, "http/protobuf": 4318}
 DEFAULT_ENDPOINTS = {p: f"http://localhost:{port}" for p, port in DEFAULT_PORTS.items()}
 DEFAULT_ENDPOINT = DEFAULT_ENDPOINTS["grpc"]
-TRACES_PATH = "/v1/traces"
+SIGNALS = ("traces", "logs", "metrics")
+PATHS = {signal: f"/v1/{signal}" for signal in SIGNALS}
+TRACES_PATH = PATHS["traces"]
 DEFAULT_TIMEOUT_S = 1.0
 MAX_TIMEOUT_S = 600.0  # ten minutes: longer is milliseconds by mistake, not a collector
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -74,6 +76,7 @@ class ExportSettings:
     headers_override: dict[str, str] | None = field(default=None, repr=False)  # never printed
     insecure: bool | None = None  # for the probe only: the exporter reads it itself
     certificate: str | None = None  # likewise
+    signal: str = "traces"  # traces, logs or metrics
 
     @property
     def target(self) -> str:
@@ -100,9 +103,9 @@ def redact(url: str) -> str:
     return re.sub(r"^([^/@]*//)?[^/@]*@", lambda m: (m.group(1) or "") + "***@", url.strip())
 
 
-def _env(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
-    """(variable, value) for OTEL_EXPORTER_OTLP_TRACES_<name>, else the generic one."""
-    for key in (f"OTEL_EXPORTER_OTLP_TRACES_{name}", f"OTEL_EXPORTER_OTLP_{name}"):
+def _env(env: Mapping[str, str], name: str, signal: str = "traces") -> tuple[str, str] | None:
+    """(variable, value) for OTEL_EXPORTER_OTLP_<SIGNAL>_<name>, else the generic one."""
+    for key in (f"OTEL_EXPORTER_OTLP_{signal.upper()}_{name}", f"OTEL_EXPORTER_OTLP_{name}"):
         value = env.get(key)
         if value is not None and value.strip() != "":
             return key, value.strip()
@@ -110,7 +113,7 @@ def _env(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
 
 
 def parse_endpoint(raw: str, protocol: str = "grpc", append_path: bool = False,
-                   source: str = "") -> tuple[Endpoint, str | None]:
+                   source: str = "", signal: str = "traces") -> tuple[Endpoint, str | None]:
     """``http(s)://[user:password@]host[:port][/path]`` or bare ``host:port``.
 
     Returns the endpoint and the credentials from the URL as an ``authorization``
@@ -154,7 +157,9 @@ def parse_endpoint(raw: str, protocol: str = "grpc", append_path: bool = False,
         path = ""
     else:
         base = parts.path.rstrip("/")
-        path = base + TRACES_PATH if append_path else (base or TRACES_PATH)
+        if not append_path and signal != "traces" and base.endswith(TRACES_PATH):
+            base, append_path = base[: -len(TRACES_PATH)], True  # --endpoint .../v1/traces: its base
+        path = base + PATHS[signal] if append_path else (base or PATHS[signal])
     credentials = None
     if parts.username is not None:
         pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
@@ -193,9 +198,9 @@ def parse_headers(raw: str, source: str = "OTEL_EXPORTER_OTLP_HEADERS") -> dict[
     return headers
 
 
-def _timeout_s(env: Mapping[str, str]) -> float | None:
-    """OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT in seconds, checked; None when unset."""
-    found = _env(env, "TIMEOUT")
+def _timeout_s(env: Mapping[str, str], signal: str) -> float | None:
+    """OTEL_EXPORTER_OTLP_[SIGNAL_]TIMEOUT in seconds, checked; None when unset."""
+    found = _env(env, "TIMEOUT", signal)
     if not found:
         return None
     key, raw = found
@@ -211,14 +216,15 @@ def _timeout_s(env: Mapping[str, str]) -> float | None:
     return value
 
 
-def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
-    """``--exporter`` or OTEL_TRACES_EXPORTER (a list, as the spec allows: console,otlp)."""
-    source = "--exporter" if flag else "OTEL_TRACES_EXPORTER"
-    raw = flag or env.get("OTEL_TRACES_EXPORTER", "").strip() or "otlp"
+def _exporters(flag: str | None, env: Mapping[str, str], signal: str = "traces") -> tuple[str, ...]:
+    """``--exporter`` or OTEL_<SIGNAL>_EXPORTER (a list, as the spec allows: console,otlp)."""
+    variable = f"OTEL_{signal.upper()}_EXPORTER"
+    source = "--exporter" if flag else variable
+    raw = flag or env.get(variable, "").strip() or "otlp"
     names = [n.strip().lower() for n in raw.split(",") if n.strip()]
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown or not names:
-        raise SettingsError(_("{source}: unknown traces exporter {name}: choose from {choices} (a "
+        raise SettingsError(_("{source}: unknown exporter {name}: choose from {choices} (a "
                               "comma-separated list is allowed)").format(
             source=source, name=", ".join(unknown) or repr(raw), choices=", ".join(EXPORTERS)))
     if "none" in names and len(set(names)) > 1:
@@ -227,44 +233,48 @@ def _exporters(flag: str | None, env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n != "none"))
 
 
-def _endpoint(flag: str | None, proto: str, env: Mapping[str, str]) -> tuple[Endpoint, str | None, bool]:
+def _endpoint(flag: str | None, proto: str, env: Mapping[str, str],
+              signal: str) -> tuple[Endpoint, str | None, bool]:
     """Where the exporter will send, as the SDK resolves it; the credentials from the URL;
     and whether the exporter must be given the endpoint (a flag, or credentials to take out)."""
     if flag is not None:
-        url, credentials = parse_endpoint(flag, proto, source="--endpoint")
+        url, credentials = parse_endpoint(flag, proto, source="--endpoint", signal=signal)
         return url, credentials, True
-    for key, append in (("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", False), ("OTEL_EXPORTER_OTLP_ENDPOINT", True)):
+    for key, append in ((f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT", False),
+                        ("OTEL_EXPORTER_OTLP_ENDPOINT", True)):
         if env.get(key, "").strip():
             # The generic variable is a base URL: the signal's path is appended (OTLP/HTTP).
-            url, credentials = parse_endpoint(env[key], proto, append_path=append, source=key)
+            url, credentials = parse_endpoint(env[key], proto, append_path=append, source=key,
+                                              signal=signal)
             return url, credentials, credentials is not None
-    url, _none = parse_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True)
+    url, _none = parse_endpoint(DEFAULT_ENDPOINTS[proto], proto, append_path=True, signal=signal)
     return url, None, False
 
 
 def resolve(exporter: str | None = None, endpoint: str | None = None,
-            env: Mapping[str, str] | None = None, protocol: str | None = None) -> ExportSettings:
+            env: Mapping[str, str] | None = None, protocol: str | None = None,
+            signal: str = "traces") -> ExportSettings:
     """Merge flags over environment over defaults; raise SettingsError on bad values."""
     env = os.environ if env is None else env
-    exporters = _exporters(exporter, env)
-    found = _env(env, "PROTOCOL")
+    exporters = _exporters(exporter, env, signal)
+    found = _env(env, "PROTOCOL", signal)
     proto = (protocol or (found[1] if found else "grpc")).lower()
     if proto not in PROTOCOLS:
         raise SettingsError(_("unsupported OTLP protocol {name}: choose one of {choices}").format(
             name=repr(proto), choices=", ".join(PROTOCOLS)))
-    url, credentials, explicit = _endpoint(endpoint, proto, env)
-    found_headers = _env(env, "HEADERS")
+    url, credentials, explicit = _endpoint(endpoint, proto, env, signal)
+    found_headers = _env(env, "HEADERS", signal)
     headers = parse_headers(found_headers[1], found_headers[0]) if found_headers else {}
-    compression = (_env(env, "COMPRESSION") or ("", "none"))[1].lower()
+    compression = (_env(env, "COMPRESSION", signal) or ("", "none"))[1].lower()
     if compression not in COMPRESSIONS:
         raise SettingsError(_("unsupported OTLP compression {name}: choose one of {choices}").format(
             name=repr(compression), choices=", ".join(COMPRESSIONS)))
-    certificate = _env(env, "CERTIFICATE")
+    certificate = _env(env, "CERTIFICATE", signal)
     if certificate and not os.path.isfile(certificate[1]):
         raise SettingsError(_("{name}: no such certificate file {path}").format(
             name=certificate[0], path=repr(certificate[1])))
-    insecure = _env(env, "INSECURE")
-    timeout = _timeout_s(env)
+    insecure = _env(env, "INSECURE", signal)
+    timeout = _timeout_s(env, signal)
     headers_override = None
     if credentials:
         # The exporter takes headers from the environment *or* its argument: give it both.
@@ -275,4 +285,15 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
         timeout_override=None if timeout is not None else DEFAULT_TIMEOUT_S,
         headers_override=headers_override,
         insecure=None if insecure is None else insecure[1].lower() == "true",
-        certificate=certificate[1] if certificate else None)
+        certificate=certificate[1] if certificate else None, signal=signal)
+
+
+def resolve_signals(exporter: str | None = None, endpoint: str | None = None,
+                    env: Mapping[str, str] | None = None, protocol: str | None = None,
+                    off: bool = False) -> tuple[ExportSettings, ExportSettings, ExportSettings]:
+    """Traces, logs and metrics.  ``--exporter`` names the traces' exporters only; ``off``
+    (--no-export) turns all three off; the rest applies to each."""
+    traces = resolve("none" if off else exporter, endpoint, env, protocol)
+    logs, metrics = (resolve("none" if off else None, endpoint, env, protocol, signal=signal)
+                     for signal in ("logs", "metrics"))
+    return traces, logs, metrics

@@ -26,3 +26,11 @@ class LogLine:
 
 class LogSink(Protocol):
     def write(self, line: LogLine) -> None: ...
+
+
+class ExceptionSink(Protocol):
+    """Where a failing step's exception goes as a log-based event (beside or instead of the
+    span event): OpenTelemetry is deprecating span events for events on the Logs API."""
+
+    def exception(self, error: BaseException, span_context: SpanContext, time_ns: int,
+                  service: str) -> None: ...

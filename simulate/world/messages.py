@@ -117,3 +117,10 @@ ROUTES: dict[str, tuple[str, str, int]] = {
     "order_created": ("POST", "/notifications", 202),
 }
 SERVICE_PORT = 8080
+# The same routes by the SERVER span that handles them: what HTTP server instrumentation puts
+# on it (http.request.method, http.route, http.response.status_code) and on its metric.
+SERVER_ROUTES: dict[str, tuple[str, str, int]] = {
+    "create-order": ROUTES["create_order"],
+    "check-inventory": ROUTES["check_stock"],
+    "process-payment": ROUTES["charge"],
+}  # send-notification, the notification handler's span, is the Kafka PRODUCER span
