@@ -154,7 +154,8 @@ def test_http_protobuf_export_reaches_a_real_otlp_http_receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         result = run_main("--no-view", "--protocol", "http/protobuf",
-                          "--endpoint", f"http://127.0.0.1:{server.server_port}")
+                          "--endpoint", f"http://127.0.0.1:{server.server_port}",
+                          env={"OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"})
     finally:
         server.shutdown()
     assert result.returncode == 0 and result.stderr == ""

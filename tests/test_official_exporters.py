@@ -13,6 +13,8 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from conftest import Running, free_port, run_main
+
+TRACES_ONLY = {"OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}  # receivers of traces
 from simulate.receiver import OtlpReceiver
 
 
@@ -105,7 +107,7 @@ def test_the_traces_endpoint_variable_wins_over_the_generic_one():
 def test_gzip_compression_reaches_an_http_receiver_compressed():
     with HttpReceiver() as receiver:
         result = run_main("--no-view", "--speed", "0", env={
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            **TRACES_ONLY, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.port}",
             "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})
     assert result.returncode == 0, result.stderr
@@ -129,12 +131,12 @@ def test_tls_with_the_certificate_variable_over_http(certificate):
     with HttpReceiver(tls=(str(cert), str(key))) as receiver:
         result = run_main("--no-view", "--speed", "0", "--protocol", "http/protobuf",
                           "--endpoint", f"https://localhost:{receiver.port}",
-                          env={"OTEL_EXPORTER_OTLP_CERTIFICATE": str(cert)})
+                          env={**TRACES_ONLY, "OTEL_EXPORTER_OTLP_CERTIFICATE": str(cert)})
         assert result.returncode == 0, result.stderr
         assert receiver.span_count == 11
         # Without the certificate the handshake fails, and the line says TLS.
         untrusted = run_main("--no-view", "--speed", "0", "--protocol", "http/protobuf",
-                             "--endpoint", f"https://localhost:{receiver.port}")
+                             "--endpoint", f"https://localhost:{receiver.port}", env=TRACES_ONLY)
     assert untrusted.returncode == 3 and "TLS" in untrusted.stderr
 
 

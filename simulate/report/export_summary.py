@@ -60,13 +60,26 @@ def exported_line(reports: list[ExportReport]) -> str:
         parts=_(", ").join(parts), destination=reports[0].destination)
 
 
-def signal_problem_line(report: ExportReport) -> str:
-    """⚠ … for a destination that did not get every item of its signal."""
-    if report.signal == "traces":
-        return problem_line(report)
-    values = {"missing": f"{report.not_delivered:,}", "total": f"{report.handed:,}",
-              "destination": report.destination, "what": _(UNIT_WORDS[report.signal])}
-    head = _("Could not deliver {missing} of {total} {what} to {destination}").format(**values)
-    reason = f": {report.reason}" if report.reason else ""
-    hint = f". {_(report.hint)}" if report.hint else "."
-    return f"⚠ {head}{reason}{hint}"
+def problem_lines(reports: list[ExportReport]) -> list[str]:
+    """⚠ one line per destination and cause: a missing collector is one line, not three."""
+    groups: dict[tuple[str, str], list[ExportReport]] = {}
+    for report in reports:
+        groups.setdefault((report.destination, report.reason), []).append(report)
+    lines = []
+    for (destination, reason), group in groups.items():
+        if len(group) == 1 and group[0].signal == "traces":
+            lines.append(problem_line(group[0]))
+            continue
+        parts = _(", ").join(_("{missing} of {total} {what}").format(
+            missing=f"{r.not_delivered:,}", total=f"{r.handed:,}", what=_(UNIT_WORDS[r.signal]))
+            for r in group)
+        if all(r.failed == r.not_delivered for r in group):
+            said = _("Could not export {parts} to {destination}")
+        elif all(r.unconfirmed == r.not_delivered for r in group):
+            said = _("{parts} sent to {destination} are unconfirmed")
+        else:
+            said = _("{parts} not delivered to {destination}")
+        head = said.format(parts=parts, destination=destination)
+        hint = group[0].hint
+        lines.append(f"⚠ {head}" + (f": {reason}" if reason else "") + (f". {_(hint)}" if hint else "."))
+    return lines

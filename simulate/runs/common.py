@@ -12,7 +12,7 @@ from typing import IO
 from rich.console import Console
 
 from ..i18n import _
-from ..report.export_summary import exported_line, file_line, signal_problem_line
+from ..report.export_summary import exported_line, file_line, problem_lines
 from ..report.terminal import resilient, say
 from ..tracing import sdk_logs
 from ..tracing.accounting import ExportReport
@@ -107,10 +107,11 @@ def all_delivered(pipeline: ExportPipeline) -> bool:
 def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bool) -> None:
     """The closing export lines: one per destination, one for the --output file."""
     delivered: dict[str, list[ExportReport]] = {}
-    for report in pipeline.reports():
-        if not report.ok:
-            say(err, signal_problem_line(report), style="yellow")
-        elif report.handed:
+    reports = pipeline.reports()
+    for line in problem_lines([r for r in reports if not r.ok]):
+        say(err, line, style="yellow")
+    for report in reports:
+        if report.ok and report.handed:
             delivered.setdefault(report.destination, []).append(report)
     if not quiet:
         for reports in delivered.values():  # one line per destination: spans, records, points

@@ -47,6 +47,11 @@ class Accounts:
                 return False
             return True
 
+    def offered(self, count: int) -> None:
+        """Items handed over in bulk (metric points, as a reader collects them)."""
+        with self._lock:
+            self.handed += count
+
     def delivered(self, count: int) -> None:
         with self._lock:
             self.exported += count

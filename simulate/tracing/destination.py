@@ -271,8 +271,11 @@ class _GuardedMetricExporter(MetricExporter):
         if self.closed:  # a reader's last collection at shutdown: the run's flush sent it all
             return MetricExportResult.SUCCESS
         count = count_points(metrics_data)
-        with self._shipment.accounts._lock:  # points are counted as they are offered
-            self._shipment.accounts.handed += count
+        accounts = self._shipment.accounts
+        accounts.offered(count)
+        if self._shipment.guard.abandoned:  # a second Ctrl-C came first: never sent
+            accounts.abandon(count, 0)
+            return MetricExportResult.FAILURE
         sent = self._shipment.send(count, lambda e: e.export(metrics_data, timeout_millis)
                                    is MetricExportResult.SUCCESS)
         return MetricExportResult.SUCCESS if sent else MetricExportResult.FAILURE
@@ -293,6 +296,7 @@ class MetricDestination:
         self.description = self.shipment.description
         self._exporter: _GuardedMetricExporter | None = None
         self._readers: list[PeriodicExportingMetricReader] = []
+        self._flusher: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def reader(self) -> PeriodicExportingMetricReader:
@@ -305,18 +309,22 @@ class MetricDestination:
             return reader
 
     def flush(self, timeout_s: float) -> bool:
-        """Collect and export every reader's points once (a single run's only export)."""
+        """Collect and export every reader's points once, at the end of a run (a single run's
+        only export): later calls wait for that one rather than export the points again."""
         with self._lock:
-            readers = list(self._readers)
-        done = threading.Event()
+            if self._flusher is None:
+                readers = list(self._readers)
 
-        def collect() -> None:
-            for reader in readers:
-                reader.force_flush(int(timeout_s * 1000))
-            done.set()
+                def collect() -> None:
+                    for reader in readers:
+                        reader.force_flush(30_000)
 
-        threading.Thread(target=collect, name="ordertrace-metrics-flush", daemon=True).start()
-        return done.wait(timeout_s)
+                self._flusher = threading.Thread(target=collect, name="ordertrace-metrics-flush",
+                                                 daemon=True)
+                self._flusher.start()
+            flusher = self._flusher
+        flusher.join(timeout_s)
+        return not flusher.is_alive() and self.accounts.settled == self.accounts.handed
 
     def abandon(self) -> int:
         return self.shipment.guard.abandon()

@@ -46,7 +46,9 @@ NOT_TRIED = Attempt(Delivery.FAILED, "not sent: the collector was failing")
 
 class Breaker:
     """Closed: every batch is sent.  Open: none is, until a look at the endpoint finds it
-    answering (at most once per ``cooldown_s``).  ``threshold`` None: never opens."""
+    answering (at most once per ``cooldown_s``).  It opens when a look finds nothing there,
+    and after ``threshold`` failed batches in a row (None: only the former, and no look
+    before the first batch: a single run tries each signal once)."""
 
     def __init__(self, threshold: int | None, cooldown_s: float,
                  look: Callable[[], Attempt | None] = lambda: None):
@@ -78,8 +80,6 @@ class Breaker:
 
     def trip(self, why: Attempt) -> None:
         """Open now: nothing answers there (refused, no such host, TLS mismatch)."""
-        if self._threshold is None:
-            return
         self.open, self.why = True, why
         self._next_look = time.monotonic() + self._cooldown_s
 
@@ -109,6 +109,10 @@ class Guard:
     @property
     def in_flight(self) -> int:
         return self._in_flight
+
+    @property
+    def abandoned(self) -> bool:
+        return self._abandoned
 
     def run(self, count: int, send: Callable[[], bool]) -> bool:
         """Send ``count`` items with ``send`` (True: delivered) and count what became of them."""

@@ -104,7 +104,8 @@ class ExportPipeline:
 
     @property
     def backlog(self) -> int:
-        return max((d.backlog for d in self.queued), default=0)
+        """Spans queued or being sent (the most of any destination)."""
+        return max((d.backlog for d in self.destinations), default=0)
 
     def has_room(self) -> bool:
         return all(d.has_room() for d in self.queued)
@@ -114,20 +115,32 @@ class ExportPipeline:
         deadline = time.monotonic() + timeout_s
         if self.file:
             self.file.force_flush()  # written or counted as not written: either way, done
+        for destination in self.queued:  # all at once: a slow one must not hold the others
+            destination.send_soon()
+        metrics: list[threading.Thread] = []
+        results: list[bool] = []
+        if self.span_metrics and self.span_metrics.wait_ready(max(0.0, deadline - time.monotonic())):
+            # Every span recorded: each reader's points exported once, beside the queues.
+            for metric in self.metric_destinations:
+                thread = threading.Thread(target=lambda m=metric: results.append(
+                    m.flush(max(0.0, deadline - time.monotonic()))), daemon=True)
+                thread.start()
+                metrics.append(thread)
         done = True
         for destination in self.queued:
             done = destination.flush(max(0.0, deadline - time.monotonic())) and done
-        if self.span_metrics and done:
-            # The spans recorded, then every reader's points exported once.
-            done = self.span_metrics.wait_ready(max(0.0, deadline - time.monotonic()))
-            for metric in self.metric_destinations:
-                done = done and metric.flush(max(0.0, deadline - time.monotonic()))
+        for thread in metrics:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self.span_metrics and (len(results) < len(self.metric_destinations) or not all(results)):
+            done = False
         return done
 
     def abandon(self) -> int:
-        """A second Ctrl-C: stop sending at once; how many items that leaves undelivered."""
-        return (sum(d.abandon() for d in self.queued)
-                + sum(m.abandon() for m in self.metric_destinations))
+        """A second Ctrl-C: stop sending every signal at once; how many spans that leaves
+        undelivered (the closing lines count the log records and metric points)."""
+        for other in (*self.log_destinations, *self.metric_destinations):
+            other.abandon()
+        return sum(d.abandon() for d in self.destinations)
 
     def shutdown(self) -> None:
         for processor in self.processors:
