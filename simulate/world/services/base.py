@@ -36,7 +36,11 @@ from ..backends.database import Database, Statement
 from ..clock import Clock, Outcome, RunInterrupted
 from ..latency import ExactLatency, Latency
 from ..log import LogLine, LogSink
-from ..profile import Profile, Step
+from ..profile import SCAN_MS_PER_ROW, Profile, Step
+
+# A child that returns this much after its step's duration really took longer (a fault in
+# the world), rather than being late by a call's overhead.
+_LATE_CHILD_NS = 2_000_000
 
 # Baggage entries every server span copies onto itself, so each service's spans
 # can be found by business key without asking the caller for them.
@@ -170,12 +174,32 @@ class Operation:
                     max(self._profile.schedule(k).duration_ns for k in keys))
         return outcomes
 
+    def repeat(self, key: str, fn: Callable[..., Any], *args: Any, pause_ms: float = 0.0) -> Any:
+        """Run child step ``key``, the one just called, once more after ``pause_ms`` (a retry's
+        backoff, the next row of a loop): each time its own span, on this span's schedule."""
+        if not self._next_child or self.step.children[self._next_child - 1] != key:
+            self._claim((key,))  # raises: only the last child called can be called again
+        clock = self._clock
+        self._cursor_ns = max(self._cursor_ns, clock.now_ns()) + _ns(pause_ms)
+        clock.sleep_until(self._cursor_ns)
+        try:
+            return fn(*args)
+        finally:
+            self._after(clock.now_ns(), self._profile.schedule(key).duration_ns)
+
+    def spend(self, ms: float) -> None:
+        """This time the span's own work takes ``ms`` longer than the profile says (a scan
+        of a whole table, a timeout): what is left of its schedule moves back by that much."""
+        self._cursor_ns += _ns(ms)
+
     def _after(self, now: int, longest_child_ns: int) -> None:
         if self._exact:
             # Anchor to the schedule, not to when the child really returned, so
             # per-call overhead does not pile up along the tree; a child that
-            # ended early (it failed) moves the schedule forward to now.
-            self._cursor_ns = min(self._cursor_ns + longest_child_ns, now)
+            # ended early (it failed) moves the schedule forward to now, and so
+            # does one that took far longer than its step (it waited, retried, scanned).
+            due = self._cursor_ns + longest_child_ns
+            self._cursor_ns = now if now > due + _LATE_CHILD_NS else min(due, now)
         elif now > self._cursor_ns:
             self._cursor_ns = now
 
@@ -256,9 +280,11 @@ class Service:
         return Operation(step, span, self.runtime, start_ns, parent)
 
     def query(self, op: Operation, key: str, db: Database, statement: Statement,
-              params: Sequence[Any]) -> list[tuple]:
+              params: Sequence[Any], *, again: bool = False) -> list[tuple]:
         """Child step ``key`` of ``op``: a SQL statement as a CLIENT span, with the text and its
-        placeholders, never the values."""
+        placeholders, never the values.  ``again``: the step just run, once more."""
+        if again:
+            return op.repeat(key, self._query_span, key, db, statement, params)
         return op.call(key, self._query_span, key, db, statement, params)
 
     def _query_span(self, key: str, db: Database, statement: Statement,
@@ -270,6 +296,9 @@ class Service:
             DB_QUERY_SUMMARY: f"{statement.operation} {statement.collection}",
         }) as op:
             rows = db.execute(statement, params)
+            read = db.rows_read(statement)
+            if read > 1:  # a full scan: the time it takes to read every row
+                op.spend(read * SCAN_MS_PER_ROW)
             if statement.operation == "SELECT":
                 op.set({DB_RESPONSE_RETURNED_ROWS: len(rows)})
             return rows
