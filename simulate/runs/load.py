@@ -39,7 +39,7 @@ from ..tracing.samples import TraceSamples
 from ..world.clock import RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.latency import JitterLatency
 from ..world.profile import profile_for
-from ..world.scenarios import SCENARIOS, default_order
+from ..world.scenarios import default_order, world_of
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import build_system, place_order
@@ -118,8 +118,13 @@ class LoadRun:
                           optimizations=config.optimizations)
         if plan.jitter:
             runtime.latency = JitterLatency(plan.jitter, random.Random(self.rng.random()))
-        self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000,
-                                   order_ids=sequential_order_ids(plan.first_order_number))
+        # The healthy world, and one per fault mixed in (the seed's two failures are the healthy
+        # world's sold-out item and empty card); one counter numbers the orders of all of them.
+        order_ids = sequential_order_ids(plan.first_order_number)
+        self.systems = {world.name: build_system(runtime, world, kafka_retention=1_000,
+                                                 order_ids=order_ids)
+                        for world in {world_of(name) for name in ("none", *plan.failure_rates)}}
+        self.system = self.systems["none"]
         self.tally = Tally()
         self.held_s = 0.0
         self.not_started = 0
@@ -155,15 +160,18 @@ class LoadRun:
 
     def _one_order(self) -> None:
         try:
-            outcome = place_order(self.system, default_order(self._scenario()))
-            self.system.email_worker.poll()
+            scenario = self._scenario()
+            system = self.systems[world_of(scenario).name]
+            outcome = place_order(system, default_order(scenario))
+            system.email_worker.poll()
             self.tally.add(OUTCOMES.get(outcome.status, "errors"))
         except RunInterrupted:
             self.tally.add("interrupted")
         except Exception:  # noqa: BLE001 - one broken order must not stop the run
             self.tally.add("errors")
         if self.tally.done % 1000 == 0:
-            self.system.database.prune_orders(keep=1000)
+            for system in self.systems.values():
+                system.database.prune_orders(keep=1000)
 
     def _more(self, sim_elapsed_s: float) -> bool:
         if self.stop.requested:

@@ -44,7 +44,7 @@ class Scenario:
 
 
 INVENTORY_REPLICAS = 2  # the inventory service's instances, called in turn
-CONSUMER_BACKLOG = 150  # records a stalled consumer has to work through first (20 ms each)
+CONSUMER_BACKLOG = 300  # records a stalled consumer has to work through first (20 ms each)
 ORDER_LINES = 12  # units in the n-plus-one scenario's order, one line each
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
