@@ -109,3 +109,25 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
                        html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
 
 
+def drill_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 interactive: bool) -> tuple[RunConfig, str | None]:
+    """The drill's export config and its checked ``--answer``; bad input exits 2 before any
+    order runs (so does a drill that could neither ask nor be answered)."""
+    from ..runs.drill import parse_answer  # the answer's format is the drill's
+
+    if args.answer is not None and args.reveal:
+        parser.error(_("argument --reveal: not allowed with --answer"))
+    if args.answer is None and not args.reveal and not interactive:
+        parser.error(_("no terminal to ask on: give --answer SERVICE:FAULT (or none), or --reveal"))
+    if args.seed is not None and not 0 <= args.seed <= 2**63:
+        parser.error(_("argument --seed: expected a number from 0, got {seed}").format(seed=args.seed))
+    try:
+        answer = None if args.answer is None else parse_answer(args.answer)
+        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
+                           protocol=args.protocol)
+        sampler = resolve_sampler()
+    except ValueError as exc:
+        parser.error(str(exc))
+    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
+    return RunConfig(export=settings, sampler=sampler, speed=0.0, jaeger_url=jaeger_url.rstrip("/"),
+                     html=args.html, open_page=args.open), answer

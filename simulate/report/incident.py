@@ -279,14 +279,19 @@ def click_hint(diagnosis: Diagnosis) -> str:
     return _(CLICKS[diagnosis.fault]).format(span=worst.name, span_id=f"{worst.span_id:016x}")
 
 
+def evidence_lines(diagnosis: Diagnosis) -> list[str]:
+    """The worst three pieces of evidence, each with its span id, and what to click."""
+    return [*(f"   • {e.text} [{e.span.span_id:016x}]" for e in diagnosis.evidence[:3]),
+            "   " + click_hint(diagnosis)]
+
+
 def diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     """The diagnosis as the terminal shows it."""
     if diagnosis.fault == "none":
         return ["🩺 " + _("The spans show no fault of the catalogue (python main.py faults).")]
     lines = ["🩺 " + _("The spans point to {fault} in {service} ({count} spans show it):").format(
         fault=diagnosis.fault, service=diagnosis.service, count=diagnosis.found)]
-    lines += [f"   • {e.text} [{e.span.span_id:016x}]" for e in diagnosis.evidence[:3]]
-    lines.append("   " + click_hint(diagnosis))
+    lines += evidence_lines(diagnosis)
     if diagnosis.also:
         lines.append("   " + _("Also seen: {faults}").format(faults=", ".join(diagnosis.also)))
     return lines

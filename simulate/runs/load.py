@@ -98,7 +98,8 @@ class Tally:
 
 class LoadRun:
     def __init__(self, plan: LoadPlan, config: RunConfig, output: OtlpJsonFileProcessor | None,
-                 stop: StopFlag):
+                 stop: StopFlag, also: SpanProcessor | None = None):
+        """``also``: one more span processor beside the run's own (the drill keeps every span)."""
         self.plan = plan
         self.planned = plan.planned_orders
         self.stop = stop
@@ -108,7 +109,8 @@ class LoadRun:
         self.latencies = SpanLatencies()
         # --html: a few whole traces for the page, in bounded memory
         self.samples = TraceSamples() if config.html or config.open_page else None
-        extra: list[SpanProcessor] = [self.latencies, *([self.samples] if self.samples else [])]
+        extra: list[SpanProcessor] = [self.latencies, *([self.samples] if self.samples else []),
+                                      *([also] if also else [])]
         self.pipeline = ExportPipeline(self.settings, LOAD, extra_processors=extra, file=output)
         self.telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0,

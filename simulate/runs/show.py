@@ -3,15 +3,19 @@
 Our ``--output``, the collector's ``file`` exporter, a hand-saved request: every
 trace in it goes on one page, with a list to choose from when there are several.
 Bad input is one line, ``main.py: error: FILE:LINE: what is wrong``, and exit 2.
+The incident diagnosis reads the same spans (``--json``: it alone, as JSON).
 """
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 from rich.console import Console
 
 from ..i18n import _
 from ..report.html import Page
+from ..report.incident import diagnose, diagnosis_lines
 from ..report.otlp_input import InputError, read_spans
 from ..report.records import SpanRecord, by_trace
 from .common import OutputError, input_error
@@ -37,22 +41,33 @@ def _label(spans: list[SpanRecord]) -> tuple[str, str]:
     return f"{root.name} ({root.service}) {duration:.0f} ms", note
 
 
-def run_show(path: str, html: str | None, open_page: bool) -> int:
+def run_show(path: str, html: str | None, open_page: bool, as_json: bool = False) -> int:
+    """``as_json``: print the diagnosis as JSON, and write a page only if ``html`` names one."""
     try:
         records = read_spans(_text(path))
     except OSError as exc:
         return input_error(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror))
     except InputError as exc:
         return input_error(f"{path}:{exc.line}: {exc.message}")
+    found = diagnose(records)
+    traces = by_trace(records)
+    if as_json:
+        print(json.dumps({"file": path, "spans": len(records), "traces": len(traces),
+                          "diagnosis": found.to_dict()}, indent=2))
+        if html is None:
+            return 0
     try:
         target = PageFile(html, open_page)
     except OutputError as exc:
         return input_error(str(exc))
-    traces = by_trace(records)
     page = Page(f"ordertrace: {Path(path).name}",
                 f"{len(records)} spans in {len(traces)} traces from {path}")
     for spans in traces.values():
         title, note = _label(spans)
         page.add_view(title, [page.add_trace(spans)], note=note)
-    target.write(page, Console(highlight=False))
+    console = Console(highlight=False, file=sys.stderr if as_json else None)
+    target.write(page, console)
+    if not as_json:
+        for line in diagnosis_lines(found):
+            console.print(line, markup=False, soft_wrap=True)
     return 0

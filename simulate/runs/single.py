@@ -7,6 +7,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from rich.console import Console
+from rich.text import Text
 
 from ..config import RunConfig
 from ..i18n import _
@@ -183,7 +184,7 @@ class SingleRun:
             if incident.fault not in ("none", "inventory", "payment"):  # the seed's two: above
                 out.print()
                 for line in diagnosis_lines(incident):
-                    say(out, line, style="yellow")
+                    say(out, Text(line), style="yellow")
 
 
 def _why_no_trace(outcome: OrderOutcome) -> str:
