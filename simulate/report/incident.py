@@ -30,9 +30,9 @@ TYPICAL_MS = {step.span_name: step.duration_ms for step in SEED_PROFILE.steps.va
 TYPICAL_LEAD_MS = {step.span_name: step.lead_ms for step in SEED_PROFILE.steps.values()
                    if step.children}
 
-SLOW_FACTOR = 5.0  # a span this many times its typical duration (and SLOW_MS more) is slow
-SLOW_MS = 50.0
-WAIT_MS = 20.0  # a wait before the first child beyond 4x the typical lead and this much more
+SLOW_FACTOR = 10.0  # a span this many times its typical duration (and SLOW_MS more) is slow
+SLOW_MS = 100.0
+WAIT_MS = 30.0  # a wait before the first child beyond 6x the typical lead and this much more
 LAG_MS = 1000.0  # a consumer that starts this long after its producer ended lags
 REPEATED_QUERIES = 5  # this many identical statements under one span: the N+1 shape
 SHOWN = 5  # evidence entries kept, worst first
@@ -180,7 +180,7 @@ def _waited(trace: Trace) -> list[Evidence]:
         if not kids or lead is None or DB_SYSTEM_NAME not in kids[0].attributes:
             continue
         gap = _ms(kids[0].start_ns - s.start_ns)
-        if gap > 4 * lead + WAIT_MS:
+        if gap > 6 * lead + WAIT_MS:
             found.append(Evidence(s, N_("{span} waited {ms:.0f} ms before its {child} started "
                                         "(typically {typical:.0f} ms); the query itself took "
                                         "{query_ms:.0f} ms"),
