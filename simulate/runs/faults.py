@@ -14,10 +14,10 @@ from ..world.scenarios import FAILURES, SCENARIOS
 
 def try_command(name: str) -> str:
     """The command that shows fault ``name``: one order, or a short load for a fault that
-    only shows when orders overlap."""
+    only shows when orders overlap (no sleeping: a timeout or a backlog takes seconds)."""
     if SCENARIOS[name].needs_load:
         return f"python main.py --orders 96 --concurrency 24 --speed 0 --failure-rate {name}=1"
-    return f"python main.py --fail {name}"
+    return f"python main.py --fail {name} --speed 0"
 
 
 def print_faults() -> int:

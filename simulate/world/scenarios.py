@@ -11,7 +11,7 @@ of its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..i18n import N_
 from .messages import OrderRequest
@@ -114,14 +114,3 @@ def world_of(scenario: str) -> Scenario:
     failures are the healthy world's own sold-out item and empty card."""
     return SCENARIOS["none" if scenario in ("inventory", "payment") else scenario]
 
-
-def combined(*names: str) -> Scenario:
-    """One world with several faults at once (each field from the scenario that changes it)."""
-    world = SCENARIOS["none"]
-    for name in names:
-        fault = SCENARIOS[name]
-        changes = {f: getattr(fault, f) for f in world.__dataclass_fields__
-                   if f not in ("name", "description", "service", "looks", "lesson", "needs_load")
-                   and getattr(fault, f) != getattr(SCENARIOS["none"], f)}
-        world = replace(world, **changes)
-    return replace(world, name="+".join(names))
