@@ -90,8 +90,9 @@ def ask(read: Callable[[str], str], out: Console) -> str:
     """The numbered choice on a terminal: the service, then the fault."""
     say(out, _("Which service is at fault?"))
     choices = ["none", *SERVICES]
+    nothing = _("none: nothing is wrong")
     for n, service in enumerate(choices):
-        say(out, f"  {n}. {service if n else _('none: nothing is wrong')}")
+        say(out, f"  {n}. {service if n else nothing}")
     service = choices[_number(read("> "), len(choices))]
     if service == "none":
         return "none"
