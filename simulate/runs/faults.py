@@ -30,8 +30,9 @@ def print_faults() -> int:
         out.print()
         say(out, f"{name}  ({fault.service}" + (", " + _("only under load") if fault.needs_load
                                                  else "") + ")", style="bold")
-        for label, text in ((_("the world:"), _(fault.description)),
-                            (_("the trace:"), _(fault.looks)), (_("lesson:"), _(fault.lesson)),
-                            (_("try:"), try_command(name))):
-            say(out, f"  {label} {text}")
+        for line in (_("the world: {text}").format(text=_(fault.description)),
+                     _("the trace: {text}").format(text=_(fault.looks)),
+                     _("lesson: {text}").format(text=_(fault.lesson)),
+                     _("try: {command}").format(command=try_command(name))):
+            say(out, "  " + line)
     return 0
