@@ -289,7 +289,7 @@ def diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     """The diagnosis as the terminal shows it."""
     if diagnosis.fault == "none":
         return ["🩺 " + _("The spans show no fault of the catalogue (python main.py faults).")]
-    lines = ["🩺 " + _("The spans point to {fault} in {service} ({count} spans show it):").format(
+    lines = ["🩺 " + _("The spans point to {fault} in {service}; evidence found {count} times:").format(
         fault=diagnosis.fault, service=diagnosis.service, count=diagnosis.found)]
     lines += evidence_lines(diagnosis)
     if diagnosis.also:
