@@ -12,7 +12,7 @@ from rich.console import Console
 from conftest import run_main
 from simulate.config import RunConfig
 from simulate.report.incident import diagnose
-from simulate.runs.drill import ask, parse_answer, pick, _exercise
+from simulate.runs.drill import _exercise, ask, parse_answer, pick
 from simulate.tracing.sampling import resolve_sampler
 from simulate.tracing.settings import resolve
 from simulate.world.clock import StopFlag

@@ -6,11 +6,11 @@ import json
 import shlex
 
 import pytest
+from test_tour import READMES, commands
 
 from conftest import run_main
 from simulate.runs.faults import try_command
 from simulate.world.scenarios import FAILURES, SCENARIOS
-from test_tour import READMES, commands
 
 
 @pytest.mark.parametrize("readme", READMES, ids=lambda p: p.name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from opentelemetry.sdk.trace.sampling import Sampler
+
 from ..config import (
     DEFAULT_JAEGER_URL,
     ConfigError,
@@ -17,7 +19,7 @@ from ..config import (
 )
 from ..i18n import _
 from ..tracing.sampling import resolve_sampler
-from ..tracing.settings import resolve
+from ..tracing.settings import ExportSettings, resolve
 
 
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
@@ -98,6 +100,15 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         parser.error(_("argument --port: expected 0 to 65535, got {port}").format(port=args.port))
     if not args.host.strip():
         parser.error(_("argument --host: an empty address"))
+    settings, sampler, jaeger_url = _export(parser, args)
+    return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
+                       html_dir=args.html_dir, jaeger_url=jaeger_url)
+
+
+def _export(parser: argparse.ArgumentParser,
+            args: argparse.Namespace) -> tuple[ExportSettings, Sampler, str]:
+    """The export flags of a command that is not a run (serve, drill): settings, sampler and
+    the Jaeger UI base, as for a run; bad ones exit 2."""
     try:
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)
@@ -105,8 +116,7 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
     except ValueError as exc:
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
-    return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
-                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
+    return settings, sampler, jaeger_url.rstrip("/")
 
 
 def drill_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
@@ -123,11 +133,8 @@ def drill_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
         parser.error(_("argument --seed: expected a number from 0, got {seed}").format(seed=args.seed))
     try:
         answer = None if args.answer is None else parse_answer(args.answer)
-        settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
-                           protocol=args.protocol)
-        sampler = resolve_sampler()
     except ValueError as exc:
         parser.error(str(exc))
-    jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
-    return RunConfig(export=settings, sampler=sampler, speed=0.0, jaeger_url=jaeger_url.rstrip("/"),
+    settings, sampler, jaeger_url = _export(parser, args)
+    return RunConfig(export=settings, sampler=sampler, speed=0.0, jaeger_url=jaeger_url,
                      html=args.html, open_page=args.open), answer

@@ -24,7 +24,13 @@ from ..report.incident import Diagnosis, diagnose, evidence_lines
 from ..report.records import SpanRecord, by_trace, from_readable
 from ..report.terminal import consoles, say
 from ..world.clock import StopFlag
-from ..world.profile import API_GATEWAY, INVENTORY_SERVICE, NOTIFICATION_SERVICE, ORDER_SERVICE, PAYMENT_SERVICE
+from ..world.profile import (
+    API_GATEWAY,
+    INVENTORY_SERVICE,
+    NOTIFICATION_SERVICE,
+    ORDER_SERVICE,
+    PAYMENT_SERVICE,
+)
 from ..world.scenarios import FAILURES, SCENARIOS
 from .common import OutputError, all_delivered, finish_export, guarded_std_streams, input_error, print_export
 from .load import LoadRun

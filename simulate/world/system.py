@@ -26,8 +26,8 @@ from .messages import (
 from .scenarios import (
     DEFAULT_ITEM_ID,
     DEFAULT_USER_ID,
-    NO_CREDIT_USER,
     INVENTORY_REPLICAS,
+    NO_CREDIT_USER,
     SCENARIOS,
     SOLD_OUT_ITEM,
     Scenario,

@@ -13,6 +13,7 @@ ORM does so.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 from .. import attributes as attr
@@ -64,10 +65,9 @@ class OrderService(Service):
                 op.detach("send-notification", self._notifications.order_created, note,
                           pickup_ms=ASYNC_PICKUP_MS)
             else:
-                try:
+                # The order is paid for and saved: it stands without its email.
+                with contextlib.suppress(ServiceError):
                     op.call("send-notification", self._notifications.order_created, note)
-                except ServiceError:
-                    pass  # the order is paid for and saved: it stands without its email
             self.say("✅", f"Order created: {order.order_id}")
             return OrderConfirmation(order.order_id, receipt.transaction_id)
 

@@ -51,6 +51,7 @@ class PaymentService(Service):
                 raise PaymentDeclinedError(
                     f"Payment declined: gateway answered {auth.status}, code {auth.response_code} "
                     f"({auth.message})")
+            assert auth.transaction_id is not None  # an approval always carries one
             op.set({attr.PAYMENT_TRANSACTION_ID: auth.transaction_id})
             self.say("✓", "Payment successful", indent=1)
             return PaymentReceipt(auth.transaction_id, request.amount)
