@@ -54,8 +54,8 @@ examples:
   python main.py --orders 100000 --speed 0 --workers auto
                                       as fast as every core can, real timestamps
   python main.py serve                an HTTP gateway and its page (serve -h)
-  python main.py faults               the fault catalogue: --fail takes any of them
-  python main.py drill                an incident drill: find the hidden fault (drill -h)
+  python main.py faults               the fault catalogue (--fail takes any)
+  python main.py drill                find a hidden fault (drill -h)
 """
 
 
@@ -209,16 +209,21 @@ def build_faults_parser() -> argparse.ArgumentParser:
 
 def build_drill_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py drill", description=(
-        "An incident drill: a hidden fault from the catalogue (or none), chosen by the seed,\n"
-        "a short exercise exported as configured, then the question: which service, which\n"
-        "fault? The verdict shows the evidence the spans hold and what to click."), epilog=(
+        "An incident drill: a hidden fault from the catalogue (or none), chosen by\n"
+        "the seed, a short exercise exported as configured, then the question: which\n"
+        "service, which fault? The verdict shows the evidence the spans hold and what\n"
+        "to click."), epilog=(
         "exit status: 0 right answer (or --reveal); 1 wrong answer; 2 bad input\n\n"
         "examples:\n"
-        "  python main.py drill --html drill.html      a random drill; its traces on a page\n"
-        "  python main.py drill --seed 7 --level 2     the same drill for the whole class\n"
-        "  python main.py drill --seed 7 --answer payment-service:gateway-timeout --no-export\n"
+        "  python main.py drill --html drill.html\n"
+        "                                      a random drill; its traces on a page\n"
+        "  python main.py drill --seed 7 --level 2\n"
+        "                                      the same drill for the whole class\n"
+        "  python main.py drill --seed 7 --no-export \\\n"
+        "      --answer payment-service:gateway-timeout\n"
+        "                                      exit 0 if right, 1 if wrong\n"
         "  python main.py drill --seed 7 --reveal --no-export\n"
-        "                                              prints the answer: SERVICE:FAULT or none"),
+        "                                      the answer: SERVICE:FAULT or none"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, metavar="N",
                         help="choose the fault and the exercise from N: the same drill on every "

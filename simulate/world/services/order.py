@@ -108,7 +108,9 @@ class OrderService(Service):
     def _save(self, order: CreateOrder, receipt: PaymentReceipt) -> None:
         with self.operation("save-order", attributes={attr.ORDER_ID: order.order_id}) as op:
             self.say("💾", "Saving order...", source="Database")
+            asked = self.clock.now_ns()
             with self._db.writing():
+                op.spend((self.clock.now_ns() - asked) / 1e6)  # the wait for the table, if any
                 self.query(op, "orders.db.query", self._db, INSERT_ORDER, (
                     order.order_id, order.user_id, order.item_id, order.quantity, order.amount,
                     order.currency, receipt.transaction_id))
