@@ -219,8 +219,7 @@ def build_drill_parser() -> argparse.ArgumentParser:
         "                                      a random drill; its traces on a page\n"
         "  python main.py drill --seed 7 --level 2\n"
         "                                      the same drill for the whole class\n"
-        "  python main.py drill --seed 7 --no-export \\\n"
-        "      --answer payment-service:gateway-timeout\n"
+        "  python main.py drill --seed 7 --answer inventory-service:slow-query\n"
         "                                      exit 0 if right, 1 if wrong\n"
         "  python main.py drill --seed 7 --reveal --no-export\n"
         "                                      the answer: SERVICE:FAULT or none"),
