@@ -125,15 +125,17 @@ def _page(target: PageFile, drill: Drill, spans: Sequence[SpanRecord], console: 
     orders = [t for t in traces if any(s.parent_id is None and s.service == API_GATEWAY for s in t)]
     orders.sort(key=lambda t: (not any(s.error for s in t),
                                -(max(s.end_ns for s in t) - min(s.start_ns for s in t))))
-    shown = orders[:PAGE_TRACES]
-    ids = {s.span_id for t in shown for s in t}
+    number = {spans_of[0].trace_id: n for n, spans_of in enumerate(orders[:PAGE_TRACES], 1)}
     page = Page("ordertrace: drill", _("level {level}, seed {seed}: which service, which fault?").format(
         level=drill.level, seed=drill.seed))
-    for n, spans_of in enumerate(shown, 1):
-        page.add_view(f"order {n}", [page.add_trace(spans_of)])
+    for spans_of in orders[:PAGE_TRACES]:
+        page.add_view(f"order {number[spans_of[0].trace_id]}", [page.add_trace(spans_of)])
     for t in traces:
-        if any(link.span_id in ids for s in t for link in s.links):
-            page.add_view("linked", [page.add_trace(t)], note="starts after the order answered")
+        linked = next((number[link.trace_id] for s in t for link in s.links if link.trace_id in number),
+                      None)
+        if linked is not None:
+            page.add_view(f"linked to order {linked}", [page.add_trace(t)],
+                          note="starts after the order answered")
     target.write(page, console)
 
 
