@@ -90,7 +90,7 @@ def test_python_dash_m_simulate_is_the_same_program():
     assert result.stdout.splitlines()[:4] == SEED_ORDER
 
 
-@pytest.mark.parametrize("command", [(), ("show",), ("serve",)])
+@pytest.mark.parametrize("command", [(), ("show",), ("serve",), ("drill",), ("faults",)])
 def test_help_fits_80_columns_and_every_example_has_a_gap(command):
     result = run_main(*command, "--help", env={"COLUMNS": "80"})
     assert result.returncode == 0

@@ -13,9 +13,9 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from conftest import Running, free_port, run_main
+from simulate.receiver import OtlpReceiver
 
 TRACES_ONLY = {"OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}  # receivers of traces
-from simulate.receiver import OtlpReceiver
 
 
 class HttpReceiver:

@@ -118,7 +118,9 @@ def test_json_output_schema():
     assert result.returncode == 0
     report = json.loads(result.stdout)
     assert set(report) == {"trace_id", "total_ms", "spans", "services_ms", "slowest_step",
-                           "most_self_time", "critical_path", "suggestions", "failure"}
+                           "most_self_time", "critical_path", "suggestions", "failure", "diagnosis"}
+    assert report["diagnosis"] == {"fault": "none", "service": None, "evidence": [], "found": 0,
+                                   "also": []}
     assert len(report["trace_id"]) == 32 and report["total_ms"] == 250
     assert {"name", "service", "kind", "depth", "duration_ms", "self_ms", "error"} == set(report["spans"][0])
     assert {"kind", "optimize", "spans", "saving_ms", "reason"} == set(report["suggestions"][0])

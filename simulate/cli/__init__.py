@@ -13,8 +13,14 @@ from dataclasses import replace
 from .. import i18n
 from ..runs.signals import exit_status
 from ..world.clock import StopFlag
-from .configs import config_from_args, serve_config
-from .parsers import build_parser, build_serve_parser, build_show_parser
+from .configs import config_from_args, drill_config, serve_config
+from .parsers import (
+    build_drill_parser,
+    build_faults_parser,
+    build_parser,
+    build_serve_parser,
+    build_show_parser,
+)
 
 __all__ = ["main", "build_parser", "config_from_args"]
 
@@ -37,7 +43,20 @@ def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int
     if argv[:1] == ["show"]:
         show = build_show_parser().parse_args(argv[1:])
         from ..runs.show import run_show
-        return run_show(show.files, show.html, show.html is None if show.open is None else show.open)
+        return run_show(show.files, show.html,
+                        show.html is None if show.open is None else show.open, show.json)
+    if argv[:1] == ["faults"]:
+        build_faults_parser().parse_args(argv[1:])
+        from ..runs.faults import print_faults
+        return print_faults()
+    if argv[:1] == ["drill"]:
+        drill_parser = build_drill_parser()
+        drill_args = drill_parser.parse_args(argv[1:])
+        config, answer = drill_config(drill_parser, drill_args, interactive=sys.stdin.isatty())
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+        from ..runs.drill import run_drill
+        return run_drill(replace(config, lang=language), drill_args.level, drill_args.seed, answer,
+                         drill_args.reveal, stop)
     if argv[:1] == ["serve"]:
         serve_parser = build_serve_parser()
         serve = serve_config(serve_parser, serve_parser.parse_args(argv[1:]))

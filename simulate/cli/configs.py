@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import dataclass
+
+from opentelemetry.sdk.trace.sampling import Sampler
 
 from ..config import (
     DEFAULT_JAEGER_URL,
@@ -18,7 +21,19 @@ from ..config import (
 )
 from ..i18n import _
 from ..tracing.sampling import resolve_sampler
-from ..tracing.settings import resolve_signals
+from ..tracing.settings import ExportSettings, resolve_signals
+
+
+@dataclass(frozen=True)
+class Export:
+    """What every command's export flags come to (serve, drill; a run reads them itself)."""
+
+    traces: ExportSettings
+    logs: ExportSettings
+    metrics: ExportSettings
+    exception_signal: str
+    sampler: Sampler
+    jaeger_url: str
 
 
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
@@ -101,6 +116,17 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         parser.error(_("argument --port: expected 0 to 65535, got {port}").format(port=args.port))
     if not args.host.strip():
         parser.error(_("argument --host: an empty address"))
+    export = _export(parser, args)
+    return ServeConfig(export=export.traces, sampler=export.sampler, host=args.host.strip(),
+                       port=args.port, html_dir=args.html_dir, jaeger_url=export.jaeger_url,
+                       client_spans=args.client_spans, logs=export.logs, metrics=export.metrics,
+                       exception_signal=export.exception_signal)
+
+
+def _export(parser: argparse.ArgumentParser,
+            args: argparse.Namespace) -> Export:
+    """The export flags of a command that is not a run (serve, drill): settings, sampler and
+    the Jaeger UI base, as for a run; bad ones exit 2."""
     try:
         settings, logs, metrics = resolve_signals(args.exporter, args.endpoint, protocol=args.protocol,
                                                   off=args.no_export)
@@ -109,9 +135,27 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
     except ValueError as exc:
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
-    return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
-                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"),
-                       client_spans=args.client_spans, logs=logs, metrics=metrics,
-                       exception_signal=exceptions)
+    return Export(settings, logs, metrics, exceptions, sampler, jaeger_url.rstrip("/"))
 
 
+def drill_config(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 interactive: bool) -> tuple[RunConfig, str | None]:
+    """The drill's export config and its checked ``--answer``; bad input exits 2 before any
+    order runs (so does a drill that could neither ask nor be answered)."""
+    from ..runs.drill import parse_answer  # the answer's format is the drill's
+
+    if args.answer is not None and args.reveal:
+        parser.error(_("argument --reveal: not allowed with --answer"))
+    if args.answer is None and not args.reveal and not interactive:
+        parser.error(_("no terminal to ask on: give --answer SERVICE:FAULT (or none), or --reveal"))
+    if args.seed is not None and not 0 <= args.seed <= 2**63:
+        parser.error(_("argument --seed: expected a number from 0, got {seed}").format(seed=args.seed))
+    try:
+        answer = None if args.answer is None else parse_answer(args.answer)
+    except ValueError as exc:
+        parser.error(str(exc))
+    export = _export(parser, args)
+    return RunConfig(export=export.traces, sampler=export.sampler, speed=0.0,
+                     jaeger_url=export.jaeger_url, html=args.html, open_page=args.open,
+                     client_spans=args.client_spans, logs=export.logs, metrics=export.metrics,
+                     exception_signal=export.exception_signal), answer

@@ -55,6 +55,8 @@ examples:
   python main.py --orders 100000 --speed 0 --workers auto
                                       as fast as every core can, real timestamps
   python main.py serve                an HTTP gateway and its page (serve -h)
+  python main.py faults               the fault catalogue (--fail takes any)
+  python main.py drill                find a hidden fault (drill -h)
 """
 
 
@@ -71,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and Notification services, print its emoji log, trace view and analysis, and\n"
         "export the trace over OTLP."), epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fail", choices=FAILURES,
-                        help="run a failure scenario: 'inventory' (the item's stock is 0) or "
-                             "'payment' (the payment gateway declines the card)")
+    parser.add_argument("--fail", choices=FAILURES, metavar="FAULT",
+                        help="run a fault of the catalogue: 'inventory' (the item's stock is 0), "
+                             "'payment' (the payment gateway declines the card), or any of "
+                             f"{', '.join(FAILURES[2:])} (python main.py faults explains each)")
     parser.add_argument("--speed", type=float, default=1.0, metavar="F",
                         help="time scale: 1 = real time (default), 10 = ten times faster, 0 = no "
                              "sleeping at all; span timestamps always show the profile's durations")
@@ -140,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="closed loop: C clients, each placing its next order when the last ends "
                            "(default 1; not with --rate)")
     load.add_argument("--failure-rate", metavar="SPEC",
-                      help="mix in the failure scenarios, e.g. inventory=0.05,payment=0.1 (the "
-                           "order picks the sold-out item or the card with no limit)")
+                      help="mix in faults of the catalogue, e.g. inventory=0.05,payment=0.1 (the "
+                           "order picks the sold-out item or the card with no limit) or "
+                           "slow-query=0.2 (such an order goes to a world with that fault)")
     load.add_argument("--jitter", type=float, nargs="?", const=0.3, metavar="SIGMA",
                       help="log-normal latencies around the profile (long tail); SIGMA default 0.3")
     load.add_argument("--workers", metavar="N",
@@ -171,6 +175,9 @@ def build_show_parser() -> argparse.ArgumentParser:
                         help="write the page to OUT (default: a temporary file, opened)")
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
                         help="open the page in the browser (default: only without --html)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the incident diagnosis of the file's spans as JSON (fault, "
+                             "service, evidence); a page only with --html")
     parser.add_argument("--lang", metavar="LANG", help="zh: messages in Chinese (as for main.py)")
     return parser
 
@@ -192,11 +199,17 @@ def build_serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--html-dir", metavar="DIR",
                         help="also write each order's trace page to DIR/<trace id>.html")
+    _export_flags(parser)
+    return parser
+
+
+def _export_flags(parser: argparse.ArgumentParser) -> None:
+    """Where the spans go, for a command that is not a run (serve, drill)."""
     parser.add_argument("--exporter", choices=EXPORTERS, help="otlp (default), console or none")
     parser.add_argument("--no-export", action="store_true", help="do not export spans")
     parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")
     parser.add_argument("--protocol", choices=PROTOCOLS, help="OTLP transport (default grpc)")
-    parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the page's trace link")
+    parser.add_argument("--jaeger-url", metavar="URL", help="Jaeger UI base for the trace links")
     parser.add_argument("--client-spans", action="store_true",
                         help="a CLIENT span around each call from one service to another, as HTTP client "
                              "instrumentation makes it (what service graphs are built from); off: the "
@@ -206,6 +219,48 @@ def build_serve_parser() -> argparse.ArgumentParser:
                              "shows), logs (a log record with exception.* attributes, as OpenTelemetry "
                              "now recommends) or both (default; OTEL_SEMCONV_EXCEPTION_SIGNAL_OPT_IN="
                              "logs or logs/dup sets it too)")
+
+
+def build_faults_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py faults", description=(
+        "List the fault catalogue: what each fault makes the simulated world do, what it looks "
+        "like in a trace, and the command that shows it."))
+    parser.add_argument("--lang", metavar="LANG", help="zh: in Chinese (as for main.py)")
+    return parser
+
+
+def build_drill_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py drill", description=(
+        "An incident drill: a hidden fault from the catalogue (or none), chosen by\n"
+        "the seed, a short exercise exported as configured, then the question: which\n"
+        "service, which fault? The verdict shows the evidence the spans hold and what\n"
+        "to click."), epilog=(
+        "exit status: 0 right answer (or --reveal); 1 wrong answer; 2 bad input\n\n"
+        "examples:\n"
+        "  python main.py drill --html drill.html\n"
+        "                                      a random drill; its traces on a page\n"
+        "  python main.py drill --seed 7 --level 2\n"
+        "                                      the same drill for the whole class\n"
+        "  python main.py drill --seed 7 --answer inventory-service:slow-query\n"
+        "                                      exit 0 if right, 1 if wrong\n"
+        "  python main.py drill --seed 7 --reveal --no-export\n"
+        "                                      the answer: SERVICE:FAULT or none"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="choose the fault and the exercise from N: the same drill on every "
+                             "machine (default: a random seed, printed)")
+    parser.add_argument("--level", type=int, choices=(1, 2, 3), default=1,
+                        help="1: one clear fault in every order (default); 2: in some orders among "
+                             "normal ones, latencies jittered; 3: under load (24 clients)")
+    parser.add_argument("--answer", metavar="SERVICE:FAULT",
+                        help="answer without being asked, e.g. inventory-service:slow-query, or "
+                             "none (default: a numbered choice on the terminal)")
+    parser.add_argument("--reveal", action="store_true",
+                        help="print the answer as SERVICE:FAULT (or none) instead of asking")
+    parser.add_argument("--html", metavar="FILE", help="write the drill's traces to FILE as a page")
+    parser.add_argument("--open", action="store_true", help="open that page in the browser")
+    parser.add_argument("--lang", metavar="LANG", help="zh: in Chinese (as for main.py)")
+    _export_flags(parser)
     return parser
 
 

@@ -15,7 +15,7 @@ from ..i18n import _
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
 from ..tracing.otlp_file import FileReport
-from .export_summary import file_line, problem_line
+from .export_summary import exported_line, file_line, problem_lines
 from .terminal import say
 
 ROOT_SPAN = "POST /api/orders"
@@ -159,7 +159,9 @@ class LoadSummary:
     def to_dict(self) -> dict[str, Any]:
         """The --json schema of a load run."""
         o, wall = self.outcomes, self.wall_s
-        main = self.exports[0] if self.exports else None
+        main = next((r for r in self.exports if r.signal == "traces"), None)
+        others = {signal: next((r for r in self.exports if r.signal == signal), None)
+                  for signal in ("logs", "metrics")}
         latency = {name: {"count": h.total, "p50": round(h.quantile(0.5), 3),
                           "p95": round(h.quantile(0.95), 3), "p99": round(h.quantile(0.99), 3),
                           "max": round(h.max_ms, 3)}
@@ -183,6 +185,9 @@ class LoadSummary:
                       "failed": main.failed if main else 0,
                       "dropped": main.dropped if main else 0,
                       "abandoned": main.abandoned if main else 0},
+            # What became of the other signals (the first destination of each; None: off).
+            "log_records": _accounted(others["logs"]),
+            "metric_points": _accounted(others["metrics"]),
             "export_destination": main.destination if main else None,
             # The SDK's own count of the same spans (README: where and why it differs).
             "sdk_self_observability": main.sdk if main else {},
@@ -263,14 +268,20 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
             say(out, _("Spans: {created} created, export off  {rates}").format(
                 created=created, rates=rates))
         for report in summary.exports:
-            say(out, _("Spans: {created} created, {exported} exported to {destination}  "
-                       "{rates}").format(created=created, exported=f"{report.exported:,}",
-                                         destination=report.destination, rates=rates))
+            if report.signal == "traces":
+                say(out, _("Spans: {created} created, {exported} exported to {destination}  "
+                           "{rates}").format(created=created, exported=f"{report.exported:,}",
+                                             destination=report.destination, rates=rates))
+        others: dict[str, list[ExportReport]] = {}
+        for report in summary.exports:
+            if report.signal != "traces" and report.ok and report.handed:
+                others.setdefault(report.destination, []).append(report)
+        for reports in others.values():
+            say(out, exported_line(reports), style="dim")
         if summary.output is not None and summary.output.error is None:
             say(out, file_line(summary.output), style="dim")
-    for report in summary.exports:
-        if not report.ok:
-            say(err, problem_line(report), style="yellow")
+    for line in problem_lines([r for r in summary.exports if not r.ok]):
+        say(err, line, style="yellow")
     if summary.output is not None and summary.output.error is not None:
         say(err, file_line(summary.output), style="yellow")
     pace = _pace_line(summary)
@@ -282,3 +293,11 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
                               "{spans} spans (counted above)").format(
                 index=worker.index, problem=worker.problem, orders=f"{worker.orders:,}",
                 spans=f"{worker.spans:,}"), style="yellow")
+
+
+def _accounted(report: ExportReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {"created": report.handed, "exported": report.exported, "unconfirmed": report.unconfirmed,
+            "failed": report.failed, "dropped": report.dropped, "abandoned": report.abandoned,
+            "destination": report.destination}

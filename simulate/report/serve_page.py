@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ..world.log import LogLine
 from ..world.profile import OPTIMIZATIONS
 from ..world.scenarios import NO_CREDIT_USER, SOLD_OUT_ITEM
+from ..world.scenarios import SCENARIOS as FAULTS
 from .html import ASSETS, Page, render
 from .html import CSP as PAGE_ONLY_CSP
 from .records import SpanRecord
@@ -36,7 +37,9 @@ SCENARIOS = (
 def serve_page(jaeger: bool) -> str:
     """The page on GET /: no trace yet, the buttons and switches as data for serve.js."""
     data = Page("ordertrace serve").data()
-    data["serve"] = {"scenarios": SCENARIOS, "optimizations": OPTIMIZATIONS, "jaeger": jaeger}
+    data["serve"] = {"scenarios": SCENARIOS, "optimizations": OPTIMIZATIONS, "jaeger": jaeger,
+                     "faults": [{"name": name, "description": FAULTS[name].description}
+                                for name in FAULTS if name not in ("none", "inventory", "payment")]}
     return render(data, "ordertrace serve", csp=PAGE_CSP, scripts=(*ASSETS, "serve.js"),
                   styles=("viewer.css", "serve.css"))
 

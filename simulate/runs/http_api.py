@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..config import ConfigError, parse_optimizations
 from ..world.messages import HttpRequest, OrderRequest
-from ..world.scenarios import default_order
+from ..world.scenarios import FAILURES, default_order, world_of
 
 MAX_BODY = 64 * 1024
 _DRAIN_LIMIT = 1024 * 1024  # a refused body up to this size is read away, so the client sees the answer
@@ -34,6 +34,10 @@ MAX_QUANTITY = 10_000
 MAX_AMOUNT = 1_000_000.0
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 OPTIMIZE_HEADER = "ordertrace-optimize"
+FAULT_HEADER = "ordertrace-fault"
+# The faults a request can switch on: each is a world of its own (the seed's two failures
+# are the body's sold-out item and empty card, in every world).
+WORLD_FAULTS = tuple(name for name in FAILURES if world_of(name).name == name)
 
 # path pattern -> {method: route name}; HEAD is allowed wherever GET is.
 ROUTES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
@@ -141,8 +145,9 @@ def _is_amount(v: Any) -> bool:
             and 0 < v <= MAX_AMOUNT)
 
 
-def parse_order(body: bytes) -> OrderRequest:
-    """The JSON body as an order; every field optional (the seed's order), all checked."""
+def parse_order(body: bytes, fault: str = "none") -> OrderRequest:
+    """The JSON body as an order; every field optional (the seed's order, as that fault's
+    world orders it), all checked."""
     data: Any = {}
     if body.strip():
         try:
@@ -156,7 +161,7 @@ def parse_order(body: bytes) -> OrderRequest:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise HttpError(400, f"unknown field {unknown[0][:40]!r} (fields: {', '.join(FIELDS)})")
-    seed = default_order()
+    seed = default_order(fault)
     ids = "an id of 1-64 letters, digits, '.', '_', ':' or '-'"
     return OrderRequest(
         user_id=_field(data, "user_id", seed.user_id, _is_id, ids),
@@ -177,6 +182,20 @@ def parse_optimize(query: str, header: str | None) -> frozenset[str]:
         return parse_optimizations(raw)
     except ConfigError as exc:
         raise HttpError(400, str(exc).replace("argument --optimize", "optimize")) from None
+
+
+def parse_fault(query: str, header: str | None) -> str:
+    """``?fault=slow-query`` (or the ``ordertrace-fault`` header; the query wins): the world
+    the order goes to; ``none`` without one."""
+    values = parse_qs(query, keep_blank_values=True).get("fault")
+    raw = (values[-1] if values else header or "").strip().lower()
+    if raw in ("", "none"):
+        return "none"
+    if raw not in WORLD_FAULTS:
+        raise HttpError(400, f"fault: unknown fault {raw[:40]!r} (choose from "
+                             f"{', '.join(WORLD_FAULTS)}; the seed's two are the body's item_id "
+                             "and user_id)")
+    return raw
 
 
 def world_request(order: OrderRequest, request: Request) -> HttpRequest:

@@ -27,17 +27,17 @@ from opentelemetry.sdk.trace import SpanProcessor
 from ..config import LoadPlan, RunConfig
 from ..i18n import _
 from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
+from ..report.otlp_log import OtlpLog
 from ..report.terminal import consoles, say
 from ..tracing.destination import LOAD
 from ..tracing.histogram import SpanLatencies
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
-from ..tracing.providers import Telemetry
 from ..tracing.samples import TraceSamples
 from ..world.clock import RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.latency import JitterLatency
 from ..world.profile import profile_for
-from ..world.scenarios import SCENARIOS, default_order
+from ..world.scenarios import default_order, world_of
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import build_system, place_order
@@ -96,7 +96,8 @@ class Tally:
 
 class LoadRun:
     def __init__(self, plan: LoadPlan, config: RunConfig, output: OtlpJsonFileProcessor | None,
-                 stop: StopFlag):
+                 stop: StopFlag, also: SpanProcessor | None = None):
+        """``also``: one more span processor beside the run's own (the drill keeps every span)."""
         self.plan = plan
         self.planned = plan.planned_orders
         self.stop = stop
@@ -105,18 +106,31 @@ class LoadRun:
         self.latencies = SpanLatencies()
         # --html: a few whole traces for the page, in bounded memory
         self.samples = TraceSamples() if config.html or config.open_page else None
-        extra: list[SpanProcessor] = [self.latencies, *([self.samples] if self.samples else [])]
-        self.pipeline = ExportPipeline(self.settings, LOAD, extra_processors=extra, file=output)
-        self.telemetry = Telemetry(self.pipeline.processors, sampler=config.sampler)
+        extra: list[SpanProcessor] = [self.latencies, *([self.samples] if self.samples else []),
+                                      *([also] if also else [])]
+        self.pipeline = ExportPipeline(
+            self.settings, LOAD, extra_processors=extra, file=output,
+            logs=config.logs.with_default_timeout(LOAD_TIMEOUT_S),
+            metrics=config.metrics.with_default_timeout(LOAD_TIMEOUT_S))
+        self.telemetry = self.pipeline.telemetry(config.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0,
                                                                       stop=stop)
-        runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=None,
+        # No emoji log in a load run; with the logs signal on, the services' lines still become
+        # OTLP log records (and a failing step's exception a log-based event).
+        self.records = OtlpLog(self.telemetry) if self.telemetry.has_logs else None
+        runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=self.records,
                           profile=profile_for(config.optimizations),
-                          optimizations=config.optimizations, client_spans=config.client_spans)
+                          optimizations=config.optimizations, client_spans=config.client_spans,
+                          events=self.records, exception_signal=config.exception_signal)
         if plan.jitter:
             runtime.latency = JitterLatency(plan.jitter, random.Random(self.rng.random()))
-        self.system = build_system(runtime, SCENARIOS["none"], kafka_retention=1_000,
-                                   order_ids=sequential_order_ids(plan.first_order_number))
+        # The healthy world, and one per fault mixed in (the seed's two failures are the healthy
+        # world's sold-out item and empty card); one counter numbers the orders of all of them.
+        order_ids = sequential_order_ids(plan.first_order_number)
+        self.systems = {world.name: build_system(runtime, world, kafka_retention=1_000,
+                                                 order_ids=order_ids)
+                        for world in {world_of(name) for name in ("none", *plan.failure_rates)}}
+        self.system = self.systems["none"]
         self.tally = Tally()
         self.held_s = 0.0
         self.not_started = 0
@@ -152,15 +166,18 @@ class LoadRun:
 
     def _one_order(self) -> None:
         try:
-            outcome = place_order(self.system, default_order(self._scenario()))
-            self.system.email_worker.poll()
+            scenario = self._scenario()
+            system = self.systems[world_of(scenario).name]
+            outcome = place_order(system, default_order(scenario))
+            system.email_worker.poll()
             self.tally.add(OUTCOMES.get(outcome.status, "errors"))
         except RunInterrupted:
             self.tally.add("interrupted")
         except Exception:  # noqa: BLE001 - one broken order must not stop the run
             self.tally.add("errors")
         if self.tally.done % 1000 == 0:
-            self.system.database.prune_orders(keep=1000)
+            for system in self.systems.values():
+                system.database.prune_orders(keep=1000)
 
     def _more(self, sim_elapsed_s: float) -> bool:
         if self.stop.requested:
@@ -277,6 +294,8 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             wall_s = time.monotonic() - started
             if stop.requested:
                 say(err, _("interrupted: orders in flight finished, flushing spans"), style="yellow")
+            if run.records:
+                run.records.flush()
             finish_export(run.pipeline, stop, err, run.flush_budget_s())
             summary = run.summary(wall_s, stop.requested)
             print_summary(summary, out, err, as_json=config.json)

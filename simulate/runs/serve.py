@@ -37,7 +37,6 @@ from ..i18n import _
 from ..report.terminal import consoles, say
 from ..tracing.destination import LOAD
 from ..tracing.pipeline import ExportPipeline
-from ..tracing.providers import Telemetry
 from ..tracing.recent import RecentTraces
 from ..world.clock import RealClock, StopFlag
 from .common import all_delivered, final_status, finish_export, guarded_std_streams, print_export
@@ -103,9 +102,10 @@ def run_serve(config: ServeConfig, stop: StopFlag | None = None) -> int:
     with guarded_std_streams(), stop_on_signals(stop):
         out, err = consoles()
         store = RecentTraces()
-        pipeline = ExportPipeline(config.export, LOAD, extra_processors=[store])
+        pipeline = ExportPipeline(config.export, LOAD, extra_processors=[store], logs=config.logs,
+                                  metrics=config.metrics)
         try:
-            telemetry = Telemetry(pipeline.processors, sampler=config.sampler)
+            telemetry = pipeline.telemetry(config.sampler)
             clock = RealClock(speed=1.0, spin_ms=0, stop=stop)
             try:
                 _check_html_dir(config.html_dir)

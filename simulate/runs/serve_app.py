@@ -22,6 +22,8 @@ from rich.console import Console
 from ..config import ServeConfig
 from ..i18n import _
 from ..report.html import Page
+from ..report.logs import TeeLog
+from ..report.otlp_log import OtlpLog
 from ..report.records import from_readable
 from ..report.serve_page import CSP, order_page, serve_page
 from ..tracing.pipeline import ExportPipeline
@@ -36,11 +38,13 @@ from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import OrderOutcome, System, build_system, outcome_of
 from .http_api import (
+    FAULT_HEADER,
     OPTIMIZE_HEADER,
     HttpError,
     Reply,
     Request,
     json_reply,
+    parse_fault,
     parse_optimize,
     parse_order,
     world_request,
@@ -70,6 +74,7 @@ class TraceLog:
 class World:
     system: System
     consumers: ConsumerGroup
+    fault: str = "none"  # the catalogue's fault this world has (?fault=)
 
 
 class ServeApp:
@@ -78,12 +83,15 @@ class ServeApp:
         self.config, self.pipeline, self.telemetry = config, pipeline, telemetry
         self.clock, self.store, self._out, self._err = clock, store, out, err
         self._print_lock = threading.Lock()  # one line at a time from the handler threads
-        self._log = TraceLog(store)
+        # The log lines go to the recent traces (the page) and, as OTLP log records, to the
+        # collector; a failing step's exception too.
+        self._records = OtlpLog(telemetry) if telemetry.has_logs else None
+        self._log = TeeLog(TraceLog(store), self._records) if self._records else TraceLog(store)
         self._page = serve_page(jaeger=config.export.exports_otlp).encode()
-        self._worlds: dict[frozenset[str], World] = {}
+        self._worlds: dict[tuple[frozenset[str], str], World] = {}  # (switches, fault) -> world
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
-        # trace id -> the order's answer and switches, for its page's title (bounded)
-        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str]]] = OrderedDict()
+        # trace id -> the order's answer, switches and fault, for its page's title (bounded)
+        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str], str]] = OrderedDict()
         self._tally: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._idle = threading.Condition()
@@ -137,10 +145,11 @@ class ServeApp:
     def place(self, request: Request) -> Reply:
         if self.stopping:
             raise HttpError(503, "the server is stopping", close=True)
-        order = parse_order(request.body)
+        fault = parse_fault(request.query, request.headers.get(FAULT_HEADER))
+        order = parse_order(request.body, fault)
         optimizations = parse_optimize(request.query, request.headers.get(OPTIMIZE_HEADER))
         self._admit()
-        world = self.world(optimizations)
+        world = self.world(optimizations, fault)
         system = world.system
         started = time.monotonic()
         try:
@@ -152,7 +161,7 @@ class ServeApp:
         ms = (time.monotonic() - started) * 1000
         outcome = outcome_of(response)
         if outcome.trace_id and outcome.sampled:
-            self._remember(outcome.trace_id, outcome, optimizations)
+            self._remember(outcome.trace_id, outcome, optimizations, fault)
         return json_reply(response.status, response.body, response.headers,
                           after=lambda: self._after(world, outcome, optimizations, ms))
 
@@ -175,17 +184,18 @@ class ServeApp:
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
 
     # ------------------------------------------------------------ the worlds
-    def world(self, optimizations: frozenset[str]) -> World:
+    def world(self, optimizations: frozenset[str], fault: str = "none") -> World:
         with self._lock:
-            world = self._worlds.get(optimizations)
+            world = self._worlds.get((optimizations, fault))
             if world is None:
                 runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=self._log,
                                   profile=profile_for(optimizations), optimizations=optimizations,
-                                  client_spans=self.config.client_spans)
-                system = build_system(runtime, SCENARIOS["none"], order_ids=self._order_ids,
+                                  client_spans=self.config.client_spans,
+                                  exception_signal=self.config.exception_signal, events=self._records)
+                system = build_system(runtime, SCENARIOS[fault], order_ids=self._order_ids,
                                       kafka_retention=1_000)
-                world = self._worlds[optimizations] = World(
-                    system, ConsumerGroup(system.email_worker, on_error=self.failed))
+                world = self._worlds[(optimizations, fault)] = World(
+                    system, ConsumerGroup(system.email_worker, on_error=self.failed), fault)
             return world
 
     def finish(self, timeout_s: float) -> None:
@@ -209,9 +219,10 @@ class ServeApp:
                                 {"Retry-After": "1"})
             time.sleep(0.01)
 
-    def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str]) -> None:
+    def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str],
+                  fault: str) -> None:
         with self._lock:
-            self._orders[trace_id] = outcome, optimizations
+            self._orders[trace_id] = outcome, optimizations, fault
             if len(self._orders) > KEEP_INFO:
                 self._orders.popitem(last=False)
 
@@ -225,7 +236,7 @@ class ServeApp:
             prune = sum(self._tally.values()) % 1000 == 0
         if prune:
             world.system.database.prune_orders(keep=KEEP_ORDERS)
-        self._say(self._out, _line(outcome, optimizations, ms))
+        self._say(self._out, _line(outcome, optimizations, ms, world.fault))
         if self._pages and outcome.trace_id and outcome.sampled:
             self._pages.add(outcome.trace_id)
 
@@ -244,10 +255,11 @@ class ServeApp:
         if order is None:
             title, subtitle = f"Trace {trace_id}", ""
         else:
-            outcome, switches = order
+            outcome, switches, fault = order
             title = f"Order {outcome.body.get('order_id', '?')}: {outcome.status} {_phrase(outcome.status)}"
             subtitle = " · ".join(["POST /api/orders on this server",
-                                   *([f"--optimize {','.join(sorted(switches))}"] if switches else [])])
+                                   *([f"--optimize {','.join(sorted(switches))}"] if switches else []),
+                                   *([f"--fail {fault}"] if fault != "none" else [])])
         return order_page(from_readable(spans), [from_readable(s) for s in linked],
                           [n for n in notes if isinstance(n, LogLine)], title, subtitle)
 
@@ -265,13 +277,14 @@ class ServeApp:
         return text
 
 
-def _line(outcome: OrderOutcome, optimizations: frozenset[str], ms: float) -> str:
+def _line(outcome: OrderOutcome, optimizations: frozenset[str], ms: float, fault: str = "none") -> str:
     """``201 order-1234 trace 4bf9... 251 ms``: one line per order while serving."""
     if outcome.trace_id is None:
         trace = "no trace"
     else:
         trace = f"trace {outcome.trace_id}" + ("" if outcome.sampled else " (not sampled)")
     switches = f" --optimize {','.join(sorted(optimizations))}" if optimizations else ""
+    switches += f" --fail {fault}" if fault != "none" else ""
     return f"{outcome.status} {outcome.body.get('order_id', '-')} {trace} {ms:.0f} ms{switches}"
 
 

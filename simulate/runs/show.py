@@ -4,11 +4,14 @@ Our ``--output``, the collector's ``file`` exporter, a hand-saved request: trace
 and metrics, one file per signal or mixed, each line's signal known by its top-level
 key.  The terminal shows the first traces as trees with each log record under its span;
 the page holds every trace (a list to choose from when there are several), each span's
-log records, and the metric histograms.  Bad input is one line,
+log records, and the metric histograms.  The incident diagnosis reads the same spans
+(``--json``: it alone, as JSON).  Bad input is one line,
 ``main.py: error: FILE:LINE: what is wrong``, and exit 2.
 """
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from rich.console import Console
 
 from ..i18n import _
 from ..report.html import Page
+from ..report.incident import diagnose, diagnosis_lines
 from ..report.otlp_input import InputError, Signals, read_signals
 from ..report.records import SpanRecord, by_trace
 from ..report.signals import by_span, series
@@ -73,17 +77,25 @@ def _print_view(found: Signals, traces: dict[int, list[SpanRecord]], console: Co
                                      records=len(found.logs), points=len(found.metrics)))
 
 
-def run_show(paths: Sequence[str], html: str | None, open_page: bool) -> int:
+def run_show(paths: Sequence[str], html: str | None, open_page: bool, as_json: bool = False) -> int:
+    """``as_json``: print the diagnosis as JSON, and write a page only if ``html`` names one."""
     found = _read(paths)
     if isinstance(found, int):
         return found
+    diagnosis = diagnose(found.spans)
+    traces = by_trace(found.spans)
+    if as_json:
+        print(json.dumps({"file": ", ".join(paths), "spans": len(found.spans), "traces": len(traces),
+                          "diagnosis": diagnosis.to_dict()}, indent=2))
+        if html is None:
+            return 0
     try:
         target = PageFile(html, open_page)
     except OutputError as exc:
         return input_error(str(exc))
-    traces = by_trace(found.spans)
-    console = Console(highlight=False)
-    _print_view(found, traces, console)
+    console = Console(highlight=False, file=sys.stderr if as_json else None)
+    if not as_json:
+        _print_view(found, traces, console)
     names = ", ".join(Path(p).name for p in paths)
     page = Page(f"ordertrace: {names}",
                 f"{len(found.spans)} spans in {len(traces)} traces, {len(found.logs)} log records, "
@@ -94,4 +106,7 @@ def run_show(paths: Sequence[str], html: str | None, open_page: bool) -> int:
     page.add_log_records(found.logs)
     page.set_metrics(series(found.metrics))
     target.write(page, console)
+    if not as_json:
+        for line in diagnosis_lines(diagnosis):
+            console.print(line, markup=False, soft_wrap=True)
     return 0

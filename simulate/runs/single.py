@@ -7,12 +7,14 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from rich.console import Console
+from rich.text import Text
 
 from ..config import RunConfig
 from ..i18n import _
 from ..report.analysis import Analysis, analyse
 from ..report.compare import compare_note, compare_table, comparison
 from ..report.diagnosis import diagnosis
+from ..report.incident import Diagnosis, diagnose, diagnosis_lines
 from ..report.logs import ConsoleLog, JsonLog, TeeLog
 from ..report.otlp_log import OtlpLog
 from ..report.records import SpanRecord, from_readable
@@ -54,7 +56,8 @@ def run_order(telemetry: Telemetry, clock: Clock, log: LogSink | None, scenario:
     system = build_system(runtime, SCENARIOS[scenario])
     outcome = place_order(system)
     clock.drain()  # fire-and-forget work belongs to this order's trace too
-    system.email_worker.poll()  # after the response, as a real consumer would
+    while system.email_worker.poll():  # after the response, as a real consumer would
+        pass
     return outcome
 
 
@@ -103,6 +106,7 @@ class SingleRun:
         self.out, self.err, self.page = out, err, page
         self.quiet = config.json
         self.reports: list[Analysis] = []
+        self.diagnoses: list[Diagnosis] = []  # the incident diagnosis of each report's spans
 
     def run(self) -> int:
         config, out, err = self.config, self.out, self.err
@@ -156,6 +160,7 @@ class SingleRun:
             return
         report = analyse(spans, outcome.trace_id)
         self.reports.append(report)
+        self.diagnoses.append(diagnose([*spans, *linked]))
         if self.page:
             self.page.add(spans, linked, plan)
         if not self.quiet and not self.config.compare and self.config.view:
@@ -176,13 +181,19 @@ class SingleRun:
                 if note:
                     say(out, note, style="dim")
         elif config.json:
-            out.print_json(data=self.reports[0].to_dict() if self.reports else None)
-        elif self.reports and self.reports[0].failure:
-            report = self.reports[0]
-            out.print()
-            link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
-            for line in diagnosis(report, link):
-                say(out, line, style="red")
+            out.print_json(data={**self.reports[0].to_dict(), "diagnosis": self.diagnoses[0].to_dict()}
+                           if self.reports else None)
+        elif self.reports:
+            report, incident = self.reports[0], self.diagnoses[0]
+            if report.failure:
+                out.print()
+                link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
+                for line in diagnosis(report, link):
+                    say(out, line, style="red")
+            if incident.fault not in ("none", "inventory", "payment"):  # the seed's two: above
+                out.print()
+                for line in diagnosis_lines(incident):
+                    say(out, Text(line), style="yellow")
 
 
 def _why_no_trace(outcome: OrderOutcome) -> str:

@@ -138,8 +138,10 @@ class ExportPipeline:
     def abandon(self) -> int:
         """A second Ctrl-C: stop sending every signal at once; how many spans that leaves
         undelivered (the closing lines count the log records and metric points)."""
-        for other in (*self.log_destinations, *self.metric_destinations):
-            other.abandon()
+        for log in self.log_destinations:
+            log.abandon()
+        for metric in self.metric_destinations:
+            metric.abandon()
         return sum(d.abandon() for d in self.destinations)
 
     def shutdown(self) -> None:

@@ -21,6 +21,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 
@@ -119,6 +120,10 @@ class Clock(ABC):
     def drain(self, timeout_s: float = 10.0) -> None:
         """Wait until every detached task has finished."""
 
+    @abstractmethod
+    def lock(self) -> AbstractContextManager[Any]:
+        """A mutual-exclusion lock whose waits pass in this clock's time (``with clock.lock():``)."""
+
 
 class RealClock(Clock):
     """Wall-clock time, optionally compressed by ``speed`` (2 = twice as fast).
@@ -208,6 +213,9 @@ class RealClock(Clock):
             while t.is_alive() and time.monotonic() < deadline:
                 t.join(_WAIT_SLICE_S)
 
+    def lock(self) -> AbstractContextManager[Any]:
+        return _RealLock(self.stop)
+
 
 class _ThreadCursor(threading.local):
     """A virtual clock's now, per thread: each thread starts at the clock's start."""
@@ -256,3 +264,43 @@ class VirtualClock(Clock):
 
     def drain(self, timeout_s: float = 10.0) -> None:
         return None
+
+    def lock(self) -> AbstractContextManager[Any]:
+        return _TimelineLock(self)
+
+
+class _RealLock:
+    """A real lock: threads queue on it; a wait notices a stop request within a slice."""
+
+    def __init__(self, stop: StopFlag):
+        self._lock, self._stop = threading.Lock(), stop
+
+    def __enter__(self) -> None:
+        while not self._lock.acquire(timeout=_WAIT_SLICE_S):
+            if self._stop.cut_now():
+                raise RunInterrupted()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class _TimelineLock:
+    """A lock in virtual time: whoever comes next waits until the last holder let go.
+
+    A virtual run places its orders one after another, each at its own instant, so the
+    lock remembers when it was released instead of blocking a thread; orders are served
+    in the order they were placed.
+    """
+
+    def __init__(self, clock: VirtualClock):
+        self._clock, self._free_at = clock, 0
+        self._guard = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._guard:
+            free_at = self._free_at
+        self._clock.sleep_until(free_at)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._guard:
+            self._free_at = max(self._free_at, self._clock.now_ns())

@@ -29,11 +29,26 @@ class InvalidOrderError(ServiceError):
     reason = "Bad Request"
 
 
+class ServiceUnavailableError(ServiceError):
+    """The callee could not serve the request now; another try may reach a healthy instance."""
+
+    http_status = 503
+    reason = "Service Unavailable"
+
+
+class GatewayTimeoutError(ServiceError):
+    """An upstream the service depends on did not answer in time."""
+
+    http_status = 504
+    reason = "Gateway Timeout"
+
+
 class RemoteServiceError(ServiceError):
     """A callee failed with something that is not a known business error."""
 
 
 _KNOWN = {cls.__name__: cls for cls in (OutOfStockError, PaymentDeclinedError, InvalidOrderError,
+                                         ServiceUnavailableError, GatewayTimeoutError,
                                          RemoteServiceError)}
 
 

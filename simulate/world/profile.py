@@ -185,3 +185,9 @@ def profile_for(optimizations: frozenset[str] = frozenset(), base: Profile = SEE
     db.query); parallel and async change how the steps are scheduled, not their cost.
     """
     return base.without("inventory.db.query") if "cache" in optimizations else base
+
+# What the faults cost, in the same simulated milliseconds as the steps above.
+SCAN_MS_PER_ROW = 0.02  # a full scan reads the table row by row: 20,000 rows = 400 ms
+PAYMENT_TIMEOUT_MS = 500.0  # the payment service gives up on the gateway after this long
+PAYMENT_TRIES, PAYMENT_BACKOFF_MS = 3, 100.0  # then 200 ms: the backoff doubles
+INVENTORY_TRIES, INVENTORY_BACKOFF_MS = 3, 20.0

@@ -2,12 +2,13 @@
 
 The composition root of the simulated world: each service gets the others only
 as clients typed by their interface (``wire.client``), as separate processes
-would; the world's state (stock, card limits) comes from the scenario.
+would; the world's state (stock, card limits, an index, a lock, a broker that is
+down, a consumer's backlog...) comes from the scenario.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import wire
 from .backends.database import Database
@@ -26,6 +27,7 @@ from .messages import (
 from .scenarios import (
     DEFAULT_ITEM_ID,
     DEFAULT_USER_ID,
+    INVENTORY_REPLICAS,
     NO_CREDIT_USER,
     SCENARIOS,
     SOLD_OUT_ITEM,
@@ -35,7 +37,7 @@ from .scenarios import (
 from .services.base import Runtime
 from .services.gateway import ApiGateway, sequential_order_ids
 from .services.inventory import InventoryService
-from .services.notification import EmailWorker, NotificationService
+from .services.notification import EmailWorker, NotificationService, stalled_backlog
 from .services.order import OrderService
 from .services.payment import PaymentService
 
@@ -47,24 +49,32 @@ class System:
     payment_gateway: PaymentGateway
     kafka: Kafka
     email_worker: EmailWorker
+    scenario: Scenario = SCENARIOS["none"]
 
 
 def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
                  order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000) -> System:
     """The world of ``scenario``: its stock and credit are the database's and the gateway's state."""
-    database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, SOLD_OUT_ITEM: 0})
+    database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, SOLD_OUT_ITEM: 0},
+                        indexed=scenario.stock_indexed,
+                        table_lock=runtime.clock.lock() if scenario.table_lock else None)
     payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit,
-                                                    NO_CREDIT_USER: 0.0})
-    kafka = Kafka(retention=kafka_retention)
+                                                    NO_CREDIT_USER: 0.0},
+                                     answering=scenario.gateway_answers)
+    kafka = Kafka(retention=max(kafka_retention, scenario.consumer_backlog),
+                  available=scenario.kafka_up)
+    stalled_backlog(kafka, scenario.consumer_backlog)
     by_orders = around_for(runtime, OrderService.service_name)  # --client-spans, else None
-    inventory = wire.client(InventoryAPI, InventoryService(runtime, database), by_orders)
+    inventory = wire.client(InventoryAPI, InventoryService(
+        runtime, database, INVENTORY_REPLICAS, scenario.inventory_broken_replicas), by_orders)
     payments = wire.client(PaymentAPI, PaymentService(runtime, payment_gateway), by_orders)
     notifications = wire.client(NotificationAPI, NotificationService(runtime, kafka), by_orders)
     orders = wire.client(OrderAPI, OrderService(runtime, database, inventory, payments,
-                                                notifications),
+                                                notifications,
+                                                lines_one_by_one=scenario.lines_one_by_one),
                          around_for(runtime, ApiGateway.service_name))
     gateway = ApiGateway(runtime, orders, order_ids or sequential_order_ids())
-    return System(gateway, database, payment_gateway, kafka, EmailWorker(runtime, kafka))
+    return System(gateway, database, payment_gateway, kafka, EmailWorker(runtime, kafka), scenario)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,9 @@ class OrderOutcome:
 def place_order(system: System, order: OrderRequest | None = None,
                 headers: dict[str, str] | None = None) -> OrderOutcome:
     """What a client does: POST /api/orders over the wire (optionally with its own traceparent)."""
-    request = HttpRequest("POST", "/api/orders", order or default_order())
+    # The seed's order, with as many units as the world's scenario orders.
+    order = order or replace(default_order(), quantity=system.scenario.quantity)
+    request = HttpRequest("POST", "/api/orders", order)
     return outcome_of(wire.call(system.gateway.handle, request, dict(headers or {})))
 
 

@@ -25,15 +25,28 @@ function switchedOn() {
   return Array.from(document.querySelectorAll(".switches input:checked")).map((i) => i.value);
 }
 
+// The fault the next order's world has ("none": the healthy world); the trace never says which.
+function faultChosen() {
+  const select = document.getElementById("fault");
+  return select ? select.value : "none";
+}
+
+function orderUrl(optimize, fault) {
+  const query = [optimize.length ? "optimize=" + optimize.join(",") : "",
+                 fault !== "none" ? "fault=" + encodeURIComponent(fault) : ""].filter(Boolean);
+  return "/api/orders" + (query.length ? "?" + query.join("&") : "");
+}
+
 async function place(scenario) {
   const sent = newTraceparent();
   const optimize = switchedOn();
-  const entry = { scenario, sent, optimize, status: 0, statusText: "", body: null, ms: 0,
+  const fault = faultChosen();
+  const entry = { scenario, sent, optimize, fault, status: 0, statusText: "", body: null, ms: 0,
                   traceId: null, reply: null };
   renderOutcome({ pending: "Placing an order (" + scenario.label + ")…" });
   const started = performance.now();
   try {
-    const response = await fetch("/api/orders" + (optimize.length ? "?optimize=" + optimize.join(",") : ""), {
+    const response = await fetch(orderUrl(optimize, fault), {
       method: "POST", headers: { "content-type": "application/json", traceparent: sent.header },
       body: JSON.stringify(scenario.body) });
     entry.ms = performance.now() - started;
@@ -88,7 +101,8 @@ function summary(entry) {
   const b = entry.body || {};
   const what = b.transaction_id ? "transaction " + b.transaction_id : b.error ? b.error + ": " + (b.message || "") : "";
   return [entry.status + " " + entry.statusText, b.order_id, what, Math.round(entry.ms) + " ms",
-          entry.optimize.length ? "--optimize " + entry.optimize.join(",") : ""].filter(Boolean).join(" · ");
+          entry.optimize.length ? "--optimize " + entry.optimize.join(",") : "",
+          entry.fault !== "none" ? "--fail " + entry.fault : ""].filter(Boolean).join(" · ");
 }
 
 function propagation(entry, reply) {
@@ -135,7 +149,7 @@ function renderRecent() {
                    title: "open the trace of " + ((entry.body || {}).order_id || "this order"),
                    onclick: () => openOrder(entry) },
       [(entry.body || {}).order_id || "?", String(entry.status), entry.scenario.label,
-       entry.optimize.join(",")].filter(Boolean).join(" · ")))));
+       entry.optimize.join(","), entry.fault !== "none" ? entry.fault : ""].filter(Boolean).join(" · ")))));
   document.querySelector(".recent").hidden = !recent.length;
 }
 
@@ -157,7 +171,11 @@ function controls() {
                                                   onclick: () => place(s) }, s.label))),
       el("fieldset", { class: "switches" }, el("legend", { text: "Optimisations (next order)" }),
         SERVE.optimizations.map((name) => el("label", {},
-          el("input", { type: "checkbox", name: "optimize", value: name }), " " + name)))),
+          el("input", { type: "checkbox", name: "optimize", value: name }), " " + name))),
+      el("label", { class: "fault" }, "Fault in the world (next order) ",
+        el("select", { id: "fault", name: "fault" },
+          el("option", { value: "none", text: "none" }),
+          SERVE.faults.map((f) => el("option", { value: f.name, title: f.description, text: f.name }))))),
     el("p", { id: "outcome", class: "outcome pending", role: "status", "aria-live": "polite",
               text: "No order placed yet: click a button." }),
     el("p", { id: "propagation", class: "propagation" }),

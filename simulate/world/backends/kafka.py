@@ -1,10 +1,18 @@
-"""An in-memory Kafka: topics with partitions, offsets, keys and record headers."""
+"""An in-memory Kafka: topics with partitions, offsets, keys and record headers.
+
+A broker that is down (``available=False``) refuses every record, as a real
+producer sees it once its brokers are gone: the send fails, nothing is queued.
+"""
 from __future__ import annotations
 
 import threading
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
+
+
+class BrokerNotAvailableError(Exception):
+    """The producer found no broker to take the record (Kafka's BROKER_NOT_AVAILABLE)."""
 
 
 @dataclass(frozen=True)
@@ -20,8 +28,9 @@ class Record:
 class Kafka:
     """A broker. Each partition keeps at most ``retention`` records (memory stays flat)."""
 
-    def __init__(self, partitions: int = 3, retention: int = 10_000):
+    def __init__(self, partitions: int = 3, retention: int = 10_000, available: bool = True):
         self.partitions = partitions
+        self.available = available
         self._retention = retention
         self._logs: dict[tuple[str, int], deque[Record]] = {}
         self._next_offset: dict[tuple[str, int], int] = {}
@@ -31,6 +40,8 @@ class Kafka:
     def produce(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> Record:
         # Same key -> same partition, as Kafka's default partitioner guarantees.
         partition = zlib.crc32(key.encode()) % self.partitions
+        if not self.available:
+            raise BrokerNotAvailableError(f"Broker not available: no leader for {topic}-{partition}")
         with self._lock:
             slot = (topic, partition)
             offset = self._next_offset.get(slot, 0)

@@ -7,6 +7,8 @@ CONSUMER span (``process order-notifications``) that starts a trace of its own
 with a *link* to the producer.  A link, not a parent: the order's request ended
 long before the email goes out (and one poll may batch messages from many
 orders), so the messaging conventions keep the two traces apart and connected.
+A consumer that stalled finds a backlog before the order's message and works
+through it in order: the order's consumer span starts that much later.
 """
 from __future__ import annotations
 
@@ -64,6 +66,18 @@ class NotificationService(Service):
             self.say("📧", f"Email sent for order {note.order_id}")
 
 
+def stalled_backlog(kafka: Kafka, count: int) -> None:
+    """``count`` earlier order emails still waiting on the topic (sent before tracing began:
+    they carry no trace context), as a consumer group that stopped for a while finds them."""
+    if not kafka.available:
+        return
+    for n in range(count):
+        order_id = f"order-{n:04d}"
+        kafka.produce(TOPIC, order_id, json.dumps({"template": "order-confirmation",
+                                                   "order_id": order_id,
+                                                   "user_id": f"user-{n % 97 + 1}"}).encode(), {})
+
+
 class EmailWorker(Service):
     """The consumer side of the notification service: renders and sends the email."""
 
@@ -75,7 +89,7 @@ class EmailWorker(Service):
         super().__init__(runtime)
         self._kafka = kafka
 
-    def poll(self, max_records: int = 100) -> int:
+    def poll(self, max_records: int = 1000) -> int:
         """Process the messages not yet seen by this consumer group (at most ``max_records``);
         return how many."""
         records = self._kafka.poll(TOPIC, self.group, max_records)
