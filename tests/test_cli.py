@@ -42,7 +42,7 @@ def test_bad_flags_get_one_error_line_and_exit_2(args, message):
 
 
 @pytest.mark.parametrize("env,message", [
-    ({"OTEL_TRACES_EXPORTER": "zipkin"}, "unknown traces exporter"),
+    ({"OTEL_TRACES_EXPORTER": "zipkin"}, "unknown exporter"),
     ({"OTEL_EXPORTER_OTLP_TIMEOUT": "soon"}, "OTEL_EXPORTER_OTLP_TIMEOUT"),
     ({"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:notaport"}, "invalid OTLP endpoint"),
 ])
