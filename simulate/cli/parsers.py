@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import NoReturn
 
 from .. import __version__
@@ -148,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text[:40]!r}")
+    return value
+
+
 def build_show_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py show", description=(
         "Draw the traces of an OTLP/JSON file as one self-contained HTML page: what "
@@ -158,6 +169,9 @@ def build_show_parser() -> argparse.ArgumentParser:
                         help="write the page to OUT (default: a temporary file, opened)")
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
                         help="open the page in the browser (default: only without --html)")
+    parser.add_argument("--max-mb", metavar="MB", type=_positive_float, default=100.0,
+                        help="refuse a file larger than this (default 100; reading takes about "
+                             "9x the file's size in memory)")
     parser.add_argument("--lang", metavar="LANG", help="zh: messages in Chinese (as for main.py)")
     return parser
 

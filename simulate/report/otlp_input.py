@@ -12,6 +12,8 @@ import base64
 import binascii
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
@@ -91,15 +93,48 @@ def _loads(line: str) -> Any:
         return None
 
 
-def read_spans(text: str) -> list[SpanRecord]:
-    """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
+@dataclass
+class SpanFile:
+    """The spans of a file, each id once, and what was left out and why (per trace id)."""
+
+    records: list[SpanRecord]
+    copies: Counter[int] = field(default_factory=Counter)  # the same span again: drawn once
+    clashes: Counter[int] = field(default_factory=Counter)  # another span with a taken id: not drawn
+
+    def problems(self, trace_id: int) -> list[str]:
+        said = []
+        if self.copies[trace_id]:
+            said.append(f"{self.copies[trace_id]:,} span(s) appear again, identical, in the file: "
+                        f"each is drawn once")
+        if self.clashes[trace_id]:
+            said.append(f"{self.clashes[trace_id]:,} span(s) not drawn: their span id is already "
+                        f"another span's in this trace (the first in the file is drawn)")
+        return said
+
+
+def read_file(text: str) -> SpanFile:
+    """Every span in an OTLP/JSON text, each id once, what was left out counted.  A file
+    nested deeper than Python's parser goes is an InputError, not a crash."""
     if not text.strip():
         raise InputError(1, "empty file: no spans")
     seen: dict[tuple[int, int], SpanRecord] = {}
-    for line, doc in _documents(text):
-        for record in _check(from_otlp(_request(doc, line)), line):
-            seen.setdefault((record.trace_id, record.span_id), record)
+    found = SpanFile([])
+    try:
+        for line, doc in _documents(text):
+            for record in _check(from_otlp(_request(doc, line)), line):
+                first = seen.setdefault((record.trace_id, record.span_id), record)
+                if first is not record:
+                    (found.copies if first == record else found.clashes)[record.trace_id] += 1
+    except RecursionError:
+        raise InputError(1, "JSON nested too deep to read (deeper than any OTLP file "
+                            "needs)") from None
     if not seen:
         raise InputError(1, "no spans in the file")
-    return list(seen.values())
+    found.records = list(seen.values())
+    return found
+
+
+def read_spans(text: str) -> list[SpanRecord]:
+    """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
+    return read_file(text).records
 

@@ -288,9 +288,9 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             finish_export(run.pipeline, stop, err, run.flush_budget_s())
             summary = run.summary(wall_s, stop.requested)
             print_summary(summary, out, err, as_json=config.json)
-            if page_file and run.samples:
-                load_page(page_file, config, summary.to_dict(), summary.latencies, run.samples,
-                          err if config.json else out)
-            return final_status(stop, all_delivered(run.pipeline))
+            page_ok = not (page_file and run.samples) or load_page(
+                page_file, config, summary.to_dict(), summary.latencies, run.samples,
+                err if config.json else out, err)
+            return final_status(stop, all_delivered(run.pipeline) and page_ok)
         finally:
             run.pipeline.shutdown()

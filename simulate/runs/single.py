@@ -127,9 +127,8 @@ class SingleRun:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
                     url=f"{config.jaeger_url}/trace/{report.trace_id}"))
-        if self.page:
-            self.page.finish(self.reports, err if self.quiet else out)
-        return final_status(self.stop, delivered)
+        page_ok = self.page is None or self.page.finish(self.reports, err if self.quiet else out, err)
+        return final_status(self.stop, delivered and page_ok)
 
     def _show(self, outcome: OrderOutcome, plan: frozenset[str]) -> None:
         """The trace id, the view and the analysis of one order, as soon as it ended."""
