@@ -83,6 +83,11 @@ class ServeConfig:
     port: int = 8080
     html_dir: str | None = None  # --html-dir DIR: each order's trace page as DIR/<trace id>.html
     jaeger_url: str = DEFAULT_JAEGER_URL
+    # A thread per connection: at most this many; past it, the connection waiting longest for
+    # its request is closed for the new one (slow clients cannot starve a real order).
+    max_connections: int = 256
+    # A request (or the next one on a kept-alive connection) must be in within this.
+    request_timeout_s: float = 10.0
 
 
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.
@@ -95,6 +100,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "--jitter": (0, 3),  # sigma of a log-normal: 3 already means 20x swings
     "--workers": (1, 256),
     "--id-offset": (0, 1_000_000),
+    "--max-connections": (1, 10_000),
+    "--request-timeout": (0.1, 3600),
 }
 
 

@@ -99,6 +99,8 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
     if not args.host.strip():
         parser.error(_("argument --host: an empty address"))
     try:
+        check_range("--max-connections", args.max_connections)
+        check_range("--request-timeout", args.request_timeout)
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)
         sampler = resolve_sampler()
@@ -106,6 +108,7 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL
     return ServeConfig(export=settings, sampler=sampler, host=args.host.strip(), port=args.port,
-                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"))
+                       html_dir=args.html_dir, jaeger_url=jaeger_url.rstrip("/"),
+                       max_connections=args.max_connections, request_timeout_s=args.request_timeout)
 
 

@@ -193,6 +193,12 @@ def build_serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--html-dir", metavar="DIR",
                         help="also write each order's trace page to DIR/<trace id>.html")
+    parser.add_argument("--max-connections", type=int, default=256, metavar="N",
+                        help="connections served at once, a thread each (default 256); past it "
+                             "the one waiting longest for its request is closed")
+    parser.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
+                        help="close a connection whose request has not fully arrived S seconds "
+                             "after it connected or got its last answer (default 10)")
     parser.add_argument("--exporter", choices=EXPORTERS, help="otlp (default), console or none")
     parser.add_argument("--no-export", action="store_true", help="do not export spans")
     parser.add_argument("--endpoint", metavar="URL", help=f"OTLP endpoint (default {DEFAULT_ENDPOINT})")

@@ -16,6 +16,7 @@ from ..report.export_summary import delivered_line, file_line, problem_line
 from ..report.terminal import ResilientStream, resilient, say
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
+from ..tracing.settings import redact
 from ..world.clock import StopFlag
 from .signals import exit_status
 
@@ -128,6 +129,12 @@ def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bo
             say(err, line, style="yellow")
         elif not quiet:
             say(out, line, style="dim")
+
+
+def jaeger_link(base: str, trace_id: str | None) -> str:
+    """The trace in Jaeger's UI, as it may be printed: credentials in ``--jaeger-url`` /
+    ``ORDERTRACE_JAEGER_URL`` (``http://user:password@host``) are masked like the endpoint's."""
+    return f"{redact(base)}/trace/{trace_id}"
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:

@@ -28,6 +28,7 @@ from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
 from ..tracing.recent import RecentTraces
 from ..world import wire
+from ..world.backends.kafka import Backlog
 from ..world.clock import RealClock, RunInterrupted
 from ..world.log import LogLine
 from ..world.profile import profile_for
@@ -35,6 +36,7 @@ from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import OrderOutcome, System, build_system, outcome_of
+from .common import jaeger_link
 from .http_api import (
     OPTIMIZE_HEADER,
     HttpError,
@@ -45,12 +47,13 @@ from .http_api import (
     parse_order,
     world_request,
 )
-from .serve_workers import ConsumerGroup, PageWriter
+from .serve_workers import MEMBERS, SKIP_UNSAMPLED, ConsumerGroup, PageWriter
 
 SETTLE_S = 1.0  # how long a trace page waits for the work that ends after the answer
 ADMIT_S = 1.0  # how long a new order waits for room in the exporter's queue, then 503
 KEEP_ORDERS = 10_000  # per world: the database keeps the newest, memory stays flat
 KEEP_INFO = 1024  # orders remembered for their trace page's title
+DELIVERY_WAIT_S = 1.5  # how long GET /api/traces waits to learn whether the trace was delivered
 OUTCOMES = {201: "ok", 409: "out of stock", 402: "declined"}
 
 
@@ -83,7 +86,8 @@ class ServeApp:
         self._worlds: dict[frozenset[str], World] = {}
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
         # trace id -> the order's answer and switches, for its page's title (bounded)
-        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str]]] = OrderedDict()
+        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str], tuple[int, int]]] = \
+            OrderedDict()
         self._tally: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._idle = threading.Condition()
@@ -132,7 +136,8 @@ class ServeApp:
     def _health(self, request: Request) -> Reply:
         if self.stopping:
             return json_reply(503, {"status": "stopping"}, close=True)
-        return json_reply(200, {"status": "ok", "in_flight": self.in_flight - 1})  # but this one
+        return json_reply(200, {"status": "ok", "in_flight": self.in_flight - 1,  # but this one
+                                "notifications": vars(self.notifications())})
 
     def place(self, request: Request) -> Reply:
         if self.stopping:
@@ -152,7 +157,7 @@ class ServeApp:
         ms = (time.monotonic() - started) * 1000
         outcome = outcome_of(response)
         if outcome.trace_id and outcome.sampled:
-            self._remember(outcome.trace_id, outcome, optimizations)
+            self._remember(outcome.trace_id, outcome, optimizations, self._export_mark())
         return json_reply(response.status, response.body, response.headers,
                           after=lambda: self._after(world, outcome, optimizations, ms))
 
@@ -171,8 +176,42 @@ class ServeApp:
         if page is None:
             raise HttpError(404, f"no trace {trace_id} here: not recorded (sampled out), or older "
                                  f"than the last {self.store.max_traces} kept")
-        jaeger = f"{self.config.jaeger_url}/trace/{trace_id}" if self.config.export.exports_otlp else None
+        with self._lock:
+            order = self._orders.get(trace_id)
+        # A link only to a trace the collector confirmed (the README's promise).
+        jaeger = (jaeger_link(self.config.jaeger_url, trace_id)
+                  if order is not None and self.config.export.exports_otlp
+                  and self._delivered(order[2]) else None)
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
+
+    # ------------------------------------------------------------ delivery, backlog
+    def _export_mark(self) -> tuple[int, int]:
+        """(spans handed, spans not delivered) over the destinations, once an order answered:
+        its spans were handed by then, and the queue is sent in order."""
+        reports = self.pipeline.reports()
+        return sum(r.handed for r in reports), sum(r.not_delivered for r in reports)
+
+    def _delivered(self, mark: tuple[int, int], wait_s: float = DELIVERY_WAIT_S) -> bool:
+        """Every span handed up to ``mark`` has been sent, and nothing has failed since:
+        the trace is confirmed.  Otherwise (or not known within ``wait_s``) no link."""
+        handed, failed = mark
+        deadline = time.monotonic() + wait_s
+        while True:
+            reports = self.pipeline.reports()
+            not_delivered = sum(r.not_delivered for r in reports)
+            if not_delivered != failed:
+                return False
+            if sum(r.exported for r in reports) + not_delivered >= handed:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+    def notifications(self) -> Backlog:
+        """The email workers' backlog over every world: published = consumed + queued + dropped."""
+        with self._lock:
+            worlds = list(self._worlds.values())
+        return sum((w.system.email_worker.backlog() for w in worlds), Backlog())
 
     # ------------------------------------------------------------ the worlds
     def world(self, optimizations: frozenset[str]) -> World:
@@ -182,9 +221,9 @@ class ServeApp:
                 runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=self._log,
                                   profile=profile_for(optimizations), optimizations=optimizations)
                 system = build_system(runtime, SCENARIOS["none"], order_ids=self._order_ids,
-                                      kafka_retention=1_000)
+                                      kafka_retention=1_000, kafka_partitions=MEMBERS)
                 world = self._worlds[optimizations] = World(
-                    system, ConsumerGroup(system.email_worker, on_error=self.failed))
+                    system, ConsumerGroup(system.email_worker, MEMBERS, on_error=self.failed))
             return world
 
     def finish(self, timeout_s: float) -> None:
@@ -208,9 +247,10 @@ class ServeApp:
                                 {"Retry-After": "1"})
             time.sleep(0.01)
 
-    def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str]) -> None:
+    def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str],
+                  mark: tuple[int, int]) -> None:
         with self._lock:
-            self._orders[trace_id] = outcome, optimizations
+            self._orders[trace_id] = outcome, optimizations, mark
             if len(self._orders) > KEEP_INFO:
                 self._orders.popitem(last=False)
 
@@ -227,6 +267,8 @@ class ServeApp:
         self._say(self._out, _line(outcome, optimizations, ms))
         if self._pages and outcome.trace_id and outcome.sampled:
             self._pages.add(outcome.trace_id)
+        elif self._pages:
+            self._pages.skip(SKIP_UNSAMPLED)
 
     # ------------------------------------------------------------ trace pages
     def trace_page(self, trace_id: str, wait_s: float = SETTLE_S) -> Page | None:
@@ -243,7 +285,7 @@ class ServeApp:
         if order is None:
             title, subtitle = f"Trace {trace_id}", ""
         else:
-            outcome, switches = order
+            outcome, switches, _mark = order
             title = f"Order {outcome.body.get('order_id', '?')}: {outcome.status} {_phrase(outcome.status)}"
             subtitle = " · ".join(["POST /api/orders on this server",
                                    *([f"--optimize {','.join(sorted(switches))}"] if switches else [])])
@@ -259,8 +301,19 @@ class ServeApp:
             text += "; " + _("{count} trace pages written to {folder}").format(
                 count=f"{self._pages.written:,}", folder=self.config.html_dir)
             if self._pages.skipped:
-                text += " " + _("({count} skipped: the writer fell behind)").format(
-                    count=f"{self._pages.skipped:,}")
+                text += ", " + _("{count} skipped ({reasons})").format(
+                    count=f"{sum(self._pages.skipped.values()):,}",
+                    reasons=", ".join(f"{n:,} {_(why)}" for why, n in self._pages.skipped.most_common()))
+        backlog = self.notifications()
+        if backlog.published:
+            text += "\n" + _("Notifications: {published} published, {consumed} consumed by the email "
+                             "workers, {queued} still queued, {dropped} dropped").format(
+                **{k: f"{v:,}" for k, v in vars(backlog).items()})
+            if backlog.dropped:
+                text += "; " + _("dropped: the workers fell behind and Kafka keeps the newest 1,000 "
+                                 "per partition")
+            if backlog.queued and self.stopping:
+                text += "; " + _("queued: not consumed within the stop's grace")
         return text
 
 

@@ -32,6 +32,7 @@ from .common import (
     finish_export,
     guarded_std_streams,
     input_error,
+    jaeger_link,
     open_output,
     print_export,
 )
@@ -126,7 +127,7 @@ class SingleRun:
         if delivered and config.export.exports_otlp and not self.quiet:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
-                    url=f"{config.jaeger_url}/trace/{report.trace_id}"))
+                    url=jaeger_link(config.jaeger_url, report.trace_id)))
         page_ok = self.page is None or self.page.finish(self.reports, err if self.quiet else out, err)
         return final_status(self.stop, delivered and page_ok)
 
@@ -170,7 +171,7 @@ class SingleRun:
         elif self.reports and self.reports[0].failure:
             report = self.reports[0]
             out.print()
-            link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
+            link = jaeger_link(config.jaeger_url, report.trace_id) if reached_jaeger else None
             for line in diagnosis(report, link):
                 say(out, line, style="red")
 

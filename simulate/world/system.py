@@ -49,12 +49,13 @@ class System:
 
 
 def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
-                 order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000) -> System:
+                 order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000,
+                 kafka_partitions: int = 3) -> System:
     """The world of ``scenario``: its stock and credit are the database's and the gateway's state."""
     database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, SOLD_OUT_ITEM: 0})
     payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit,
                                                     NO_CREDIT_USER: 0.0})
-    kafka = Kafka(retention=kafka_retention)
+    kafka = Kafka(partitions=kafka_partitions, retention=kafka_retention)
     inventory = wire.client(InventoryAPI, InventoryService(runtime, database))
     payments = wire.client(PaymentAPI, PaymentService(runtime, payment_gateway))
     notifications = wire.client(NotificationAPI, NotificationService(runtime, kafka))

@@ -31,7 +31,7 @@ from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
 
 from .. import attributes as attr
 from .. import wire
-from ..backends.kafka import Kafka, Record
+from ..backends.kafka import Backlog, Kafka, Record
 from ..messages import OrderNotification
 from ..profile import NOTIFICATION_SERVICE
 from .base import Runtime, Service
@@ -74,6 +74,10 @@ class EmailWorker(Service):
     def __init__(self, runtime: Runtime, kafka: Kafka):
         super().__init__(runtime)
         self._kafka = kafka
+
+    def backlog(self) -> Backlog:
+        """Every notification published: consumed by this group, queued, or dropped."""
+        return self._kafka.backlog(TOPIC, self.group)
 
     def poll(self, max_records: int = 100) -> int:
         """Process the messages not yet seen by this consumer group (at most ``max_records``);
