@@ -48,3 +48,13 @@ def long_strings(chars: int) -> str:
     big = "x" * chars
     return document([span(0, None, big, attributes=[{"key": "big", "value": {"stringValue": big}}],
                           status={"code": 2, "message": big})])
+
+
+def many_traces(count: int) -> str:
+    """``count`` one-span traces, a line each."""
+    lines = []
+    for n in range(count):
+        one = span(n, None)
+        one["traceId"] = f"{n + 1:032x}"
+        lines.append(document([one]))
+    return "".join(lines)

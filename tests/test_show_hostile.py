@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hostile_files import cycle, deep_json, deep_trace, duplicates, long_strings
+from hostile_files import cycle, deep_json, deep_trace, duplicates, long_strings, many_traces
 from selenium.webdriver.common.by import By
 
 from conftest import run_main
@@ -102,3 +102,11 @@ def test_show_on_a_console_without_emoji(tmp_path, encoding):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Trace page:" in result.stdout and "🌐" not in result.stdout
+
+
+def test_a_file_of_many_traces_draws_the_first_thousand_and_counts_the_rest(tmp_path):
+    result, page = show(tmp_path, many_traces(1_200))
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "the first 1,000 traces are drawn, 200 more are not" in html
+    assert html.count("\"title\":\"op-") == 2 * 1_000  # each trace drawn: its data and its view

@@ -170,8 +170,8 @@ def build_show_parser() -> argparse.ArgumentParser:
     parser.add_argument("--open", action=argparse.BooleanOptionalAction, default=None,
                         help="open the page in the browser (default: only without --html)")
     parser.add_argument("--max-mb", metavar="MB", type=_positive_float, default=100.0,
-                        help="refuse a file larger than this (default 100; reading takes about "
-                             "9x the file's size in memory)")
+                        help="refuse a file larger than this (default 100; each span takes "
+                             "about 1.5 KB of memory)")
     parser.add_argument("--lang", metavar="LANG", help="zh: messages in Chinese (as for main.py)")
     return parser
 

@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,22 +69,22 @@ def _check(records: list[SpanRecord], line: int) -> list[SpanRecord]:
     return records
 
 
-def _documents(text: str) -> list[tuple[int, Any]]:
-    """(line number, parsed JSON) for each document: one pretty-printed, or one per line."""
+def _documents(text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) for each document: one pretty-printed, or one per line,
+    parsed one at a time (a line's objects are freed once its spans are read)."""
     try:
-        return [(1, json.loads(text))]
+        yield 1, json.loads(text)
+        return
     except json.JSONDecodeError as whole:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         first_alone = _loads(lines[0][1]) if lines else None
         if whole.msg != "Extra data" and first_alone is None:
             raise InputError(whole.lineno, f"not JSON: {whole.msg}") from None
-    docs = []
     for number, line in lines:
         try:
-            docs.append((number, json.loads(line)))
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
-    return docs
 
 
 def _loads(line: str) -> Any:

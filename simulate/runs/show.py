@@ -12,6 +12,7 @@ page that cannot be written leaves no empty file behind (exit 3, as for a run).
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from ..i18n import _
@@ -22,9 +23,11 @@ from ..report.terminal import consoles
 from .common import EXIT_NOT_DELIVERED, OutputError, input_error
 from .pages import PageFile
 
-# Reading costs about 9 bytes of memory per byte of file (measured: bench/faults.py); the
-# default keeps ``show`` under a gigabyte.
-MAX_MB = 100
+MAX_MB = 100  # the default --max-mb
+# Reading keeps every span (about 1.5 KB each: 100,000 spans, 200 MB peak RSS), one line's
+# JSON at a time.  A page is for a person: past this many traces it would be too heavy for a browser (100,000
+# one-span traces made an 89 MB page), so the first ones are drawn and the rest counted.
+MAX_TRACES = 1_000
 
 
 def _text(path: str, max_mb: float) -> str:
@@ -34,8 +37,7 @@ def _text(path: str, max_mb: float) -> str:
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise InputError(1, _("larger than {limit} MB: not read (--max-mb raises the limit; "
-                              "reading takes about 9x the file's size in memory)").format(
-            limit=f"{max_mb:g}"))
+                              "each span takes about 1.5 KB of memory)").format(limit=f"{max_mb:g}"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -72,10 +74,13 @@ def run_show(path: str, html: str | None, open_page: bool, max_mb: float = MAX_M
 def _page(path: str, found: SpanFile) -> Page:
     traces = by_trace(found.records)
     left_out = sum(found.clashes.values())
+    more = max(0, len(traces) - MAX_TRACES)
     page = Page(f"ordertrace: {Path(path).name}",
-                f"{len(found.records)} spans in {len(traces)} traces from {path}"
-                + (f"; {left_out:,} not drawn (duplicate span ids)" if left_out else ""))
-    for trace_id, spans in traces.items():
+                f"{len(found.records):,} spans in {len(traces):,} traces from {path}"
+                + (f"; {left_out:,} not drawn (duplicate span ids)" if left_out else "")
+                + (f"; the first {MAX_TRACES:,} traces are drawn, {more:,} more are not (a page "
+                   f"that large would stall a browser)" if more else ""))
+    for trace_id, spans in itertools.islice(traces.items(), MAX_TRACES):
         title, note = _label(spans)
         page.add_view(title, [page.add_trace(spans, problems=found.problems(trace_id))], note=note)
     return page
