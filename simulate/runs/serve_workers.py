@@ -6,8 +6,8 @@ threads that poll the ``order-notifications`` topic one record at a time, so a
 created order's CONSUMER trace (linked to its ``send-notification``) follows
 its answer by what Kafka and the worker take, and never on the request's thread
 (a keep-alive client's next order would wait for it).  A member handles ~50
-records/s (20 ms each, real time): six keep up with the server's measured ceiling
-(~250 orders/s); beyond it the broker's bounded retention drops the oldest, and
+records/s (20 ms each, real time): eight keep up with the server's measured ceiling
+(~250-360 orders/s); beyond it the broker's bounded retention drops the oldest, and
 the backlog (published = consumed + queued + dropped) says so.
 
 ``--html-dir``: one :class:`PageWriter` thread writes each order's page once its
@@ -30,7 +30,7 @@ from ..report.html import Page
 from ..world.clock import RunInterrupted
 from ..world.services.notification import EmailWorker
 
-MEMBERS = 6  # one consumer per partition of the serve worlds' topic (serve_app.py)
+MEMBERS = 8  # one consumer per partition of the serve worlds' topic (serve_app.py)
 IDLE_S = 0.05  # an idle consumer polls again after this (a nudge wakes it at once)
 
 
