@@ -47,13 +47,19 @@ from .http_api import (
     parse_order,
     world_request,
 )
-from .serve_workers import MEMBERS, SKIP_UNSAMPLED, ConsumerGroup, PageWriter
+from .serve_workers import (
+    MEMBERS,
+    SKIP_UNSAMPLED,
+    ConsumerGroup,
+    DeliveryWatch,
+    PageWriter,
+    backlog_line,
+)
 
 SETTLE_S = 1.0  # how long a trace page waits for the work that ends after the answer
 ADMIT_S = 1.0  # how long a new order waits for room in the exporter's queue, then 503
 KEEP_ORDERS = 10_000  # per world: the database keeps the newest, memory stays flat
 KEEP_INFO = 1024  # orders remembered for their trace page's title
-DELIVERY_WAIT_S = 1.5  # how long GET /api/traces waits to learn whether the trace was delivered
 OUTCOMES = {201: "ok", 409: "out of stock", 402: "declined"}
 
 
@@ -93,6 +99,7 @@ class ServeApp:
         self._idle = threading.Condition()
         self.in_flight = 0
         self.stopping = False
+        self._delivery = DeliveryWatch(pipeline)
         self._pages = (PageWriter(config.html_dir, self.trace_page, self._warn, settle_s=SETTLE_S)
                        if config.html_dir else None)
 
@@ -157,7 +164,7 @@ class ServeApp:
         ms = (time.monotonic() - started) * 1000
         outcome = outcome_of(response)
         if outcome.trace_id and outcome.sampled:
-            self._remember(outcome.trace_id, outcome, optimizations, self._export_mark())
+            self._remember(outcome.trace_id, outcome, optimizations, self._delivery.mark())
         return json_reply(response.status, response.body, response.headers,
                           after=lambda: self._after(world, outcome, optimizations, ms))
 
@@ -181,32 +188,10 @@ class ServeApp:
         # A link only to a trace the collector confirmed (the README's promise).
         jaeger = (jaeger_link(self.config.jaeger_url, trace_id)
                   if order is not None and self.config.export.exports_otlp
-                  and self._delivered(order[2]) else None)
+                  and self._delivery.delivered(order[2]) else None)
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
 
-    # ------------------------------------------------------------ delivery, backlog
-    def _export_mark(self) -> tuple[int, int]:
-        """(spans handed, spans not delivered) over the destinations, once an order answered:
-        its spans were handed by then, and the queue is sent in order."""
-        reports = self.pipeline.reports()
-        return sum(r.handed for r in reports), sum(r.not_delivered for r in reports)
-
-    def _delivered(self, mark: tuple[int, int], wait_s: float = DELIVERY_WAIT_S) -> bool:
-        """Every span handed up to ``mark`` has been sent, and nothing has failed since:
-        the trace is confirmed.  Otherwise (or not known within ``wait_s``) no link."""
-        handed, failed = mark
-        deadline = time.monotonic() + wait_s
-        while True:
-            reports = self.pipeline.reports()
-            not_delivered = sum(r.not_delivered for r in reports)
-            if not_delivered != failed:
-                return False
-            if sum(r.exported for r in reports) + not_delivered >= handed:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
-
+    # ------------------------------------------------------------ backlog
     def notifications(self) -> Backlog:
         """The email workers' backlog over every world: published = consumed + queued + dropped."""
         with self._lock:
@@ -306,14 +291,7 @@ class ServeApp:
                     reasons=", ".join(f"{n:,} {_(why)}" for why, n in self._pages.skipped.most_common()))
         backlog = self.notifications()
         if backlog.published:
-            text += "\n" + _("Notifications: {published} published, {consumed} consumed by the email "
-                             "workers, {queued} still queued, {dropped} dropped").format(
-                **{k: f"{v:,}" for k, v in vars(backlog).items()})
-            if backlog.dropped:
-                text += "; " + _("dropped: the workers fell behind and Kafka keeps the newest 1,000 "
-                                 "per partition")
-            if backlog.queued and self.stopping:
-                text += "; " + _("queued: not consumed within the stop's grace")
+            text += "\n" + backlog_line(backlog, self.stopping)
         return text
 
 

@@ -25,8 +25,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..report.html import Page
+from ..tracing.pipeline import ExportPipeline
+from ..world.backends.kafka import Backlog
 from ..world.clock import RunInterrupted
 from ..world.services.notification import EmailWorker
 
@@ -175,3 +177,48 @@ class PageWriter:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
                 return items
+
+
+def backlog_line(backlog: Backlog, stopping: bool) -> str:
+    """The summary's line on the email workers: every notification in one count."""
+    text = _("Notifications: {published} published, {consumed} consumed by the email "
+             "workers, {queued} still queued, {dropped} dropped").format(
+        **{k: f"{v:,}" for k, v in vars(backlog).items()})
+    if backlog.dropped:
+        text += "; " + _("dropped: the workers fell behind and Kafka keeps the newest 1,000 "
+                         "per partition")
+    if backlog.queued and stopping:
+        text += "; " + _("queued: not consumed within the stop's grace")
+    return text
+
+
+class DeliveryWatch:
+    """Was an order's trace delivered?  For the page's Jaeger link, which the README promises
+    only for a delivered trace.  Export counts spans, not traces, and sends its queue in
+    order: mark (spans handed, spans not delivered) once the order answered (its spans were
+    handed by then); the trace is delivered once the destinations have dealt with that many
+    spans and none more failed.  Conservative: a failure of other spans meanwhile hides the
+    link too."""
+
+    WAIT_S = 1.5  # how long to wait for the answer (export sends every 0.2 s)
+
+    def __init__(self, pipeline: ExportPipeline):
+        self._pipeline = pipeline
+
+    def mark(self) -> tuple[int, int]:
+        reports = self._pipeline.reports()
+        return sum(r.handed for r in reports), sum(r.not_delivered for r in reports)
+
+    def delivered(self, mark: tuple[int, int]) -> bool:
+        handed, failed = mark
+        deadline = time.monotonic() + self.WAIT_S
+        while True:
+            reports = self._pipeline.reports()
+            not_delivered = sum(r.not_delivered for r in reports)
+            if not_delivered != failed:
+                return False
+            if sum(r.exported for r in reports) + not_delivered >= handed:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
