@@ -187,7 +187,8 @@ class LoadSummary:
                       "unconfirmed": main.unconfirmed if main else 0,
                       "failed": main.failed if main else 0,
                       "abandoned": main.abandoned if main else 0,
-                      "unknown": self.unknown},
+                      # --workers: a dead worker's spans nobody has word of (an upper bound)
+                      **({"unknown": self.unknown} if self.workers else {})},
             "export_destination": main.destination if main else None,
             "export_error": (main.reason or None) if main and not main.ok else None,
             "output": None if self.output is None else {
