@@ -140,3 +140,20 @@ def test_no_jaeger_link_while_export_fails_and_credentials_in_its_url_masked():
             run.signal(signal.SIGTERM)
             run.finish(30)
     assert "SECRET-J" not in run.text() + run.text("stderr")
+
+
+def test_a_group_that_falls_behind_retention_has_its_losses_counted():
+    from simulate.world.backends.kafka import Kafka
+
+    kafka = Kafka(partitions=2, retention=3)
+    for n in range(10):
+        kafka.produce("t", f"k{n}", b"v", {})
+    taken = len(kafka.poll("t", "g", max_records=2))
+    backlog = kafka.backlog("t", "g")
+    assert backlog.published == 10 and backlog.consumed == taken == 2
+    assert backlog.published == backlog.consumed + backlog.queued + backlog.dropped
+    assert backlog.dropped == 10 - 2 - backlog.queued > 0  # retention took them before the poll
+    while kafka.poll("t", "g"):
+        pass
+    drained = kafka.backlog("t", "g")
+    assert drained.queued == 0 and drained.published == drained.consumed + drained.dropped
