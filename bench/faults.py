@@ -6,7 +6,11 @@ prints: exit status, seconds from the signal (or from the start) to exit, spans
 created / exported / unconfirmed / failed / not written, what the receiver got,
 and for real-time load runs the p99 of POST /api/orders beside the no-fault p99.
 
-Usage: python bench/faults.py [--duration S]   (load runs last S seconds, default 5)
+Then issue 20's (bench/hostile.py): serve's email backlog after a sustained load and
+after a stop, and a SIGKILLed --workers worker's accounting.
+
+Usage: python bench/faults.py [--duration S] [--serve-seconds S]
+       (load runs last S seconds, default 5; the serve load 30 s)
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ import grpc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+from hostile import dead_worker, serve_backlog  # noqa: E402
 
 from conftest import Running, free_port  # noqa: E402
 from simulate.receiver import OtlpReceiver  # noqa: E402
@@ -99,6 +105,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3,
                         help="no-fault and fault load runs alternate this many times")
+    parser.add_argument("--serve-seconds", type=float, default=30.0)
+    parser.add_argument("--serve-clients", type=int, default=100)
     args = parser.parse_args()
     d = args.duration
     rows: list[Row] = []
@@ -130,6 +138,9 @@ def main() -> None:
         rows.append(load("load: SIGTERM at 2 s, healthy", ok, 300, signal_at=2.0))
     rows.append(load("load: SIGTERM at 2 s, nothing listening", None, 300, signal_at=2.0))
     report(rows)
+    print()
+    serve_backlog(args.serve_seconds, args.serve_clients)
+    dead_worker()
 
 
 def load_rounds(d: float, rounds: int) -> list[Row]:

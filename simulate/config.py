@@ -110,6 +110,11 @@ class ServeConfig:
     logs: ExportSettings = OFF_LOGS
     metrics: ExportSettings = OFF_METRICS
     exception_signal: str = "both"
+    # A thread per connection: at most this many; past it, the connection waiting longest for
+    # its request is closed for the new one (slow clients cannot starve a real order).
+    max_connections: int = 256
+    # A request (or the next one on a kept-alive connection) must be in within this.
+    request_timeout_s: float = 10.0
 
 
 # Sensible ranges: anything outside is a typo (or nan/inf), refused with one line.
@@ -122,6 +127,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "--jitter": (0, 3),  # sigma of a log-normal: 3 already means 20x swings
     "--workers": (1, 256),
     "--id-offset": (0, 1_000_000),
+    "--max-connections": (1, 10_000),
+    "--request-timeout": (0.1, 3600),
 }
 
 

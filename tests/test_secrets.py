@@ -69,12 +69,43 @@ def test_malformed_headers_get_one_line_naming_the_key_only(headers, named):
     assert_nowhere(result.stdout, result.stderr)
 
 
-@pytest.mark.parametrize("endpoint", [f"http://{USER}:{PASSWORD}@[::1",
-                                      f"ftp://{USER}:{PASSWORD}@127.0.0.1:4317",
-                                      f"http://{USER}:{PASSWORD}@127.0.0.1:4317/a/path"])
-def test_an_invalid_endpoint_is_echoed_without_its_credentials(endpoint):
+@pytest.mark.parametrize("endpoint,scheme", [(f"http://{USER}:{PASSWORD}@[::1", "http"),
+                                             (f"ftp://{USER}:{PASSWORD}@127.0.0.1:4317", "ftp"),
+                                             (f"http://{USER}:{PASSWORD}@127.0.0.1:4317/a/path", "http")])
+def test_an_invalid_endpoint_is_echoed_without_its_credentials(endpoint, scheme):
     result = run_main("--speed", "0", "--endpoint", endpoint)
-    assert result.returncode == 2 and "invalid OTLP endpoint 'http" in result.stderr or \
-        "invalid OTLP endpoint 'ftp" in result.stderr
-    assert "***@" in result.stderr
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert f"invalid OTLP endpoint '{scheme}://***@" in line
     assert_nowhere(result.stdout, result.stderr)
+
+
+QUERY_SECRET = "SECRET-QS-3d2"
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
+def test_a_query_string_in_the_endpoint_is_masked_in_every_line(protocol):
+    # A bad one (gRPC takes no path) and a dead one: the error line and the export line.
+    url = f"http://{USER}:{PASSWORD}@127.0.0.1:{free_port()}/v1/traces?token={QUERY_SECRET}&x=1"
+    result = run_main("--speed", "0", env={"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": url,
+                                           "OTEL_EXPORTER_OTLP_PROTOCOL": protocol})
+    assert result.returncode == (2 if protocol == "grpc" else 3), result.stderr
+    for text in (result.stdout, result.stderr):
+        assert QUERY_SECRET not in text
+        assert_nowhere(text)
+    if protocol == "grpc":
+        assert "/v1/traces?token=***&x=***'" in result.stderr
+
+
+def test_credentials_in_the_jaeger_url_are_masked_in_the_link():
+    with OtlpReceiver() as receiver:
+        result = run_main("--speed", "0", "--endpoint", receiver.endpoint,
+                          env={"ORDERTRACE_JAEGER_URL": f"http://{USER}:{PASSWORD}@127.0.0.1:16686"})
+        failed = run_main("--speed", "0", "--fail", "payment", "--endpoint", receiver.endpoint,
+                          "--jaeger-url", f"http://{USER}:{PASSWORD}@127.0.0.1:16686/?k={QUERY_SECRET}")
+    assert result.returncode == 0 and failed.returncode == 0, result.stderr + failed.stderr
+    assert "Jaeger: http://***@127.0.0.1:16686/trace/" in result.stdout
+    assert "http://***@127.0.0.1:16686/?k=***/trace/" in failed.stdout
+    for text in (result.stdout, result.stderr, failed.stdout, failed.stderr):
+        assert QUERY_SECRET not in text
+        assert_nowhere(text)

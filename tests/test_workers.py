@@ -97,3 +97,23 @@ def test_a_worker_that_dies_is_reported_and_the_run_does_not_hang():
     assert len(problems) == 1 and "died (exit -9)" in problems[0]["problem"]
     assert problems[0]["orders"] > 0  # what it had accounted for is still there
     assert "⚠ worker" in run.text("stderr")
+
+
+def test_a_sigkilled_worker_leaves_exported_within_what_the_receiver_got_and_unknown():
+    with OtlpReceiver(keep=False) as receiver:
+        run = Running("--orders", "16000", "--workers", "2", "--speed", "0", "--json",
+                      "--endpoint", receiver.endpoint)
+        assert receiver.wait_for_spans(2000, timeout_s=30)  # both are exporting
+        children = [int(pid) for pid in os.popen(f"pgrep -P {run.proc.pid}").read().split()]
+        workers = [pid for pid in children if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        os.kill(workers[-1], signal.SIGKILL)  # mid-run, mid-export
+        assert run.finish(60) == 1  # a dead worker: the README's exit status
+        data = json.loads(run.text())
+        time.sleep(1.0)  # anything still on the wire lands
+        received = receiver.span_count
+    spans = data["spans"]
+    [dead] = [w for w in data["workers"] if w["problem"]]
+    assert "died (exit -9)" in dead["problem"] and dead["last_report"]["unknown"] > 0
+    assert spans["unknown"] == dead["last_report"]["unknown"]
+    assert spans["exported"] <= received <= spans["exported"] + spans["unconfirmed"] + spans["unknown"]
+    assert "unknown since" in run.text("stderr")

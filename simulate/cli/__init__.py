@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .. import i18n
+from ..runs.common import guarded_std_streams, stdout_status
 from ..runs.signals import exit_status
 from ..world.clock import StopFlag
 from .configs import config_from_args, drill_config, serve_config
@@ -37,6 +38,12 @@ def _flag_value(argv: Sequence[str], flag: str) -> str | None:
 
 def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int:
     """``stop``: the flag the entry point's signal handlers set since start-up."""
+    # Every command writes through streams that survive a closed, full or narrow stdout.
+    with guarded_std_streams():
+        return stdout_status(_main(argv, stop))
+
+
+def _main(argv: Sequence[str] | None, stop: StopFlag | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # The language first: every message from here on, errors included, is in it.
     language = i18n.use(i18n.language_from(_flag_value(argv, "--lang")))
@@ -44,7 +51,7 @@ def main(argv: Sequence[str] | None = None, stop: StopFlag | None = None) -> int
         show = build_show_parser().parse_args(argv[1:])
         from ..runs.show import run_show
         return run_show(show.files, show.html,
-                        show.html is None if show.open is None else show.open, show.json)
+                        show.html is None if show.open is None else show.open, show.json, show.max_mb)
     if argv[:1] == ["faults"]:
         build_faults_parser().parse_args(argv[1:])
         from ..runs.faults import print_faults

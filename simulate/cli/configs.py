@@ -116,11 +116,17 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         parser.error(_("argument --port: expected 0 to 65535, got {port}").format(port=args.port))
     if not args.host.strip():
         parser.error(_("argument --host: an empty address"))
+    try:
+        check_range("--max-connections", args.max_connections)
+        check_range("--request-timeout", args.request_timeout)
+    except ValueError as exc:
+        parser.error(str(exc))
     export = _export(parser, args)
     return ServeConfig(export=export.traces, sampler=export.sampler, host=args.host.strip(),
                        port=args.port, html_dir=args.html_dir, jaeger_url=export.jaeger_url,
                        client_spans=args.client_spans, logs=export.logs, metrics=export.metrics,
-                       exception_signal=export.exception_signal)
+                       exception_signal=export.exception_signal,
+                       max_connections=args.max_connections, request_timeout_s=args.request_timeout)
 
 
 def _export(parser: argparse.ArgumentParser,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import NoReturn
 
 from .. import __version__
@@ -162,6 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text[:40]!r}")
+    return value
+
+
 def build_show_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py show", description=(
         "Draw the traces of OTLP/JSON files in the terminal (each log record under its span) "
@@ -178,6 +189,9 @@ def build_show_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true",
                         help="print the incident diagnosis of the file's spans as JSON (fault, "
                              "service, evidence); a page only with --html")
+    parser.add_argument("--max-mb", metavar="MB", type=_positive_float, default=100.0,
+                        help="refuse a file larger than this (default 100; each span takes "
+                             "about 1.5 KB of memory)")
     parser.add_argument("--lang", metavar="LANG", help="zh: messages in Chinese (as for main.py)")
     return parser
 
@@ -199,6 +213,12 @@ def build_serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--html-dir", metavar="DIR",
                         help="also write each order's trace page to DIR/<trace id>.html")
+    parser.add_argument("--max-connections", type=int, default=256, metavar="N",
+                        help="connections served at once, a thread each (default 256); past it "
+                             "the one waiting longest for its request is closed")
+    parser.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
+                        help="close a connection whose request has not fully arrived S seconds "
+                             "after it connected or got its last answer (default 10)")
     _export_flags(parser)
     return parser
 

@@ -19,16 +19,44 @@ from .records import SpanRecord
 
 
 class Trace:
-    """One trace's spans, indexed as a tree."""
+    """One trace's spans, indexed as a tree.
+
+    Built for any file ``show`` is given, so nothing here recurses (a trace may be
+    thousands of spans deep) and a parent-id cycle cannot hide spans: each cycle is
+    broken at its earliest span, which becomes a root and is listed in :attr:`cut`.
+    """
 
     def __init__(self, spans: Sequence[SpanRecord]):
         self.spans = sorted(spans, key=lambda s: (s.start_ns, s.end_ns))
-        ids = {s.span_id for s in self.spans}
-        self.roots = [s for s in self.spans if s.parent_id not in ids]
+        self._by_id = {s.span_id: s for s in self.spans}
+        self.roots = [s for s in self.spans if s.parent_id not in self._by_id]
         self._children: dict[int, list[SpanRecord]] = {}
         for s in self.spans:
-            if s.parent_id in ids:
+            if s.parent_id in self._by_id:
                 self._children.setdefault(s.parent_id, []).append(s)
+        self.cut: dict[int, int] = {}  # span id -> the parent id it named, in a cycle
+        self._break_cycles()
+
+    def _break_cycles(self) -> None:
+        reached = {s.span_id for root in self.roots for _, s in self.walk(root)}
+        for span in self.spans:
+            if span.span_id in reached:
+                continue
+            # Unreached: it hangs under a cycle.  Up its parents to the first span seen twice,
+            # then cut that cycle at its earliest span.
+            seen: dict[int, SpanRecord] = {}
+            current = span
+            while current.span_id not in seen:
+                seen[current.span_id] = current
+                current = self._by_id[current.parent_id]  # type: ignore[index]
+            cycle = [current]
+            while (above := self._by_id[cycle[-1].parent_id]) is not current:  # type: ignore[index]
+                cycle.append(above)
+            first = min(cycle, key=lambda s: (s.start_ns, s.end_ns))
+            self._children[first.parent_id].remove(first)  # type: ignore[index]
+            self.cut[first.span_id] = first.parent_id  # type: ignore[assignment]
+            self.roots.append(first)
+            reached.update(s.span_id for _, s in self.walk(first))
 
     @property
     def root(self) -> SpanRecord:
@@ -38,13 +66,17 @@ class Trace:
         return self._children.get(span.span_id, [])
 
     def walk(self, span: SpanRecord | None = None, depth: int = 0) -> Iterator[tuple[int, SpanRecord]]:
-        span = span or self.root
-        yield depth, span
-        for child in self.children(span):
-            yield from self.walk(child, depth + 1)
+        """(depth, span) in depth-first order, iteratively."""
+        stack = [(depth, span or self.root)]
+        while stack:
+            level, current = stack.pop()
+            yield level, current
+            stack.extend((level + 1, c) for c in reversed(self.children(current)))
 
     def parent(self, span: SpanRecord) -> SpanRecord | None:
-        return next((s for s in self.spans if s.span_id == span.parent_id), None)
+        if span.span_id in self.cut:
+            return None
+        return self._by_id.get(span.parent_id) if span.parent_id is not None else None
 
 
 def without_wire_hops(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
@@ -110,16 +142,20 @@ def critical_path(trace: Trace, span: SpanRecord | None = None) -> list[SpanReco
 
     From the span's end, walk back: the child that ended last (and not after the
     span itself: work nobody waited for is not critical) is critical; continue
-    from that child's start.  Handles overlapping (parallel) children.
+    from that child's start.  Handles overlapping (parallel) children.  Iterative:
+    a span's critical children are pushed latest first, so the earliest comes out next.
     """
-    span = span or trace.root
     path: list[SpanRecord] = []
-    cursor = span.end_ns
-    for child in sorted(trace.children(span), key=lambda c: c.end_ns, reverse=True):
-        if child.end_ns <= cursor and child.end_ns <= span.end_ns:
-            path = critical_path(trace, child) + path
-            cursor = child.start_ns
-    return [span] + path
+    stack = [span or trace.root]
+    while stack:
+        current = stack.pop()
+        path.append(current)
+        cursor = current.end_ns
+        for child in sorted(trace.children(current), key=lambda c: c.end_ns, reverse=True):
+            if child.end_ns <= cursor and child.end_ns <= current.end_ns:
+                stack.append(child)
+                cursor = child.start_ns
+    return path
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,21 @@ def _hex(value: int | None, width: int) -> str | None:
     return None if value is None else f"{value:0{width}x}"
 
 
+# A value longer than this is cut for display, its full length stated: a file's 1 MB
+# attribute would otherwise make the page too heavy for a browser to lay out.
+DISPLAY_CHARS = 4_000
+
+
+def cut(text: str, limit: int = DISPLAY_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (cut for display: {len(text):,} characters in all)"
+
+
 def _clean(value: Any) -> Any:
-    """JSON holds no NaN or infinity: such attribute values become text."""
+    """JSON holds no NaN or infinity: such attribute values become text; long text is cut."""
+    if isinstance(value, str):
+        return cut(value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, list):
@@ -75,7 +88,9 @@ class Page:
         key = json.dumps(_pairs(attributes), default=str)
         return self._resources.setdefault(key, len(self._resources))
 
-    def add_trace(self, spans: Sequence[SpanRecord], title: str = "") -> str:
+    def add_trace(self, spans: Sequence[SpanRecord], title: str = "",
+                  problems: Sequence[str] = ()) -> str:
+        """``problems``: what the page must say it could not show as it was (``show``'s file)."""
         t0 = min(s.start_ns for s in spans)
         trace_id = _hex(spans[0].trace_id, 32) or ""
         if trace_id in self._traces:
@@ -87,20 +102,27 @@ class Page:
             return round((ns - t0) / 1000, 3)
 
         if not title and tree.roots:
-            title = f"{tree.root.name} ({tree.root.service})"
+            title = cut(f"{tree.root.name} ({tree.root.service})", 300)
         self._starts[trace_id] = t0
+        if tree.cut:
+            problems = [*problems, f"{len(tree.cut)} parent-id cycle(s) broken: the spans marked "
+                                   f"\u21ba are drawn as roots (their parent is named in their details)"]
         self._traces[trace_id] = {
             "id": trace_id, "title": title,
             "start": _iso(t0),
             "analysis": analysis.to_dict() if analysis else None,
             "critical": [_hex(s.span_id, 16) for s in critical_path(tree)] if tree.roots else [],
+            "problems": list(problems),
             "spans": [{
-                "id": _hex(s.span_id, 16), "parent": _hex(s.parent_id, 16), "name": s.name,
-                "service": s.service, "kind": s.kind.name, "start": us(s.start_ns),
+                # A span cut from a parent-id cycle is drawn as a root, marked with that parent.
+                "id": _hex(s.span_id, 16),
+                "parent": None if s.span_id in tree.cut else _hex(s.parent_id, 16),
+                "cycleParent": _hex(tree.cut.get(s.span_id), 16), "name": cut(s.name, 500),
+                "service": cut(s.service, 200), "kind": s.kind.name, "start": us(s.start_ns),
                 "dur": round((s.end_ns - s.start_ns) / 1000, 3), "status": s.status,
-                "statusMessage": s.status_message, "scope": s.scope, "attrs": _pairs(s.attributes),
-                "res": self._resource(s.resource),
-                "events": [{"name": e.name, "t": us(e.time_ns), "attrs": _pairs(e.attributes)}
+                "statusMessage": cut(s.status_message), "scope": cut(s.scope, 200),
+                "attrs": _pairs(s.attributes), "res": self._resource(s.resource),
+                "events": [{"name": cut(e.name, 500), "t": us(e.time_ns), "attrs": _pairs(e.attributes)}
                            for e in s.events],
                 "links": [{"trace": _hex(link.trace_id, 32), "span": _hex(link.span_id, 16),
                            "attrs": _pairs(link.attributes)} for link in s.links],

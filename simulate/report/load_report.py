@@ -141,6 +141,8 @@ class WorkerInfo:
     spans: int
     peak_rss_mb: float
     problem: str = ""  # "" if it ended well, else e.g. "died (exit -9)"
+    # A dead worker's last ledger entry: (spans created, spans accounted for, spans unknown since)
+    ledger: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,9 @@ class LoadSummary:
     peak_rss_mb: float
     pace: Pace
     workers: tuple[WorkerInfo, ...] = ()  # --workers N: one entry per process
+    # Spans of dead workers whose fate nobody knows (an upper bound): a receiver got at least
+    # the exported ones, and at most exported + unconfirmed + unknown.
+    unknown: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The --json schema of a load run."""
@@ -184,7 +189,9 @@ class LoadSummary:
                       "unconfirmed": main.unconfirmed if main else 0,
                       "failed": main.failed if main else 0,
                       "dropped": main.dropped if main else 0,
-                      "abandoned": main.abandoned if main else 0},
+                      "abandoned": main.abandoned if main else 0,
+                      # --workers: a dead worker's spans nobody has word of (an upper bound)
+                      **({"unknown": self.unknown} if self.workers else {})},
             # What became of the other signals (the first destination of each; None: off).
             "log_records": _accounted(others["logs"]),
             "metric_points": _accounted(others["metrics"]),
@@ -197,7 +204,9 @@ class LoadSummary:
                 "not_written": self.output.not_written, "error": self.output.error},
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             **({"workers": [{"index": w.index, "orders": w.orders, "spans": w.spans,
-                             "peak_rss_mb": round(w.peak_rss_mb, 1), "problem": w.problem or None}
+                             "peak_rss_mb": round(w.peak_rss_mb, 1), "problem": w.problem or None,
+                             **({"last_report": dict(zip(("created", "accounted", "unknown"), w.ledger))}
+                                if w.ledger else {})}
                             for w in self.workers]} if self.workers else {}),
         }
 
@@ -288,7 +297,16 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
     if pace:
         say(err, pace, style="yellow")
     for worker in summary.workers:
-        if worker.problem:
+        if worker.problem and worker.ledger:
+            made, accounted, unknown = worker.ledger
+            say(err, "⚠ " + _("worker {index} {problem}: its last report said {orders} orders, "
+                              "{created} spans created, {accounted} of them accounted for "
+                              "(counted above); up to {unknown} spans are unknown since (made or "
+                              "sent after that report)").format(
+                index=worker.index, problem=worker.problem, orders=f"{worker.orders:,}",
+                created=f"{made:,}", accounted=f"{accounted:,}", unknown=f"{unknown:,}"),
+                style="yellow")
+        elif worker.problem:
             say(err, "⚠ " + _("worker {index} {problem}; it had accounted for {orders} orders and "
                               "{spans} spans (counted above)").format(
                 index=worker.index, problem=worker.problem, orders=f"{worker.orders:,}",

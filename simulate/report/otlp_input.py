@@ -10,6 +10,8 @@ OTLP/JSON rule) or base64 (protobuf's plain JSON mapping).  Anything else is an
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,22 +59,22 @@ def _check(records: list[SpanRecord], line: int) -> list[SpanRecord]:
     return records
 
 
-def _documents(text: str) -> list[tuple[int, Any]]:
-    """(line number, parsed JSON) for each document: one pretty-printed, or one per line."""
+def _documents(text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) for each document: one pretty-printed, or one per line,
+    parsed one at a time (a line's objects are freed once its spans are read)."""
     try:
-        return [(1, json.loads(text))]
+        yield 1, json.loads(text)
+        return
     except json.JSONDecodeError as whole:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         first_alone = _loads(lines[0][1]) if lines else None
         if whole.msg != "Extra data" and first_alone is None:
             raise InputError(whole.lineno, f"not JSON: {whole.msg}") from None
-    docs = []
     for number, line in lines:
         try:
-            docs.append((number, json.loads(line)))
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
-    return docs
 
 
 def _loads(line: str) -> Any:
@@ -84,11 +86,14 @@ def _loads(line: str) -> Any:
 
 @dataclass
 class Signals:
-    """What a file holds, each signal in the order read."""
+    """What a file holds, each signal in the order read; each span id once, and what was left
+    out and why (per trace id)."""
 
     spans: list[SpanRecord] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
     metrics: list[MetricPoint] = field(default_factory=list)
+    copies: Counter[int] = field(default_factory=Counter)  # the same span again: drawn once
+    clashes: Counter[int] = field(default_factory=Counter)  # another span with a taken id: not drawn
 
     def __len__(self) -> int:
         return len(self.spans) + len(self.logs) + len(self.metrics)
@@ -97,6 +102,18 @@ class Signals:
         self.spans += other.spans
         self.logs += other.logs
         self.metrics += other.metrics
+        self.copies += other.copies
+        self.clashes += other.clashes
+
+    def problems(self, trace_id: int) -> list[str]:
+        said = []
+        if self.copies[trace_id]:
+            said.append(f"{self.copies[trace_id]:,} span(s) appear again, identical, in the file: "
+                        f"each is drawn once")
+        if self.clashes[trace_id]:
+            said.append(f"{self.clashes[trace_id]:,} span(s) not drawn: their span id is already "
+                        f"another span's in this trace (the first in the file is drawn)")
+        return said
 
 
 def _other(doc: dict[str, Any], line: int, into: Signals) -> None:
@@ -111,22 +128,29 @@ def _other(doc: dict[str, Any], line: int, into: Signals) -> None:
 
 
 def read_signals(text: str) -> Signals:
-    """Every span (each once: a span exported twice counts once), log record and metric
-    point in an OTLP/JSON text, whichever signals it mixes."""
+    """Every span (each id once, what was left out counted), log record and metric point in
+    an OTLP/JSON text, whichever signals it mixes.  A file nested deeper than Python's
+    parser goes is an InputError, not a crash."""
     if not text.strip():
         raise InputError(1, "empty file: no spans")
     seen: dict[tuple[int, int], SpanRecord] = {}
     found = Signals()
-    for line, doc in _documents(text):
-        data = _wrapped(doc)
-        if data is None:
-            raise InputError(line, "not OTLP data: expected an object with resourceSpans, "
-                                   "resourceLogs or resourceMetrics, or one such resource object")
-        if "resourceSpans" not in data:
-            _other(data, line, found)
-            continue
-        for record in _check(from_otlp(_request(data, line)), line):
-            seen.setdefault((record.trace_id, record.span_id), record)
+    try:
+        for line, doc in _documents(text):
+            data = _wrapped(doc)
+            if data is None:
+                raise InputError(line, "not OTLP data: expected an object with resourceSpans, "
+                                       "resourceLogs or resourceMetrics, or one such resource object")
+            if "resourceSpans" not in data:
+                _other(data, line, found)
+                continue
+            for record in _check(from_otlp(_request(data, line)), line):
+                first = seen.setdefault((record.trace_id, record.span_id), record)
+                if first is not record:
+                    (found.copies if first == record else found.clashes)[record.trace_id] += 1
+    except RecursionError:
+        raise InputError(1, "JSON nested too deep to read (deeper than any OTLP file "
+                            "needs)") from None
     found.spans = list(seen.values())
     if not found:
         raise InputError(1, "no spans, log records or metric points in the file")
@@ -135,7 +159,5 @@ def read_signals(text: str) -> Signals:
 
 def read_spans(text: str) -> list[SpanRecord]:
     """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
-    spans = read_signals(text).spans
-    if not spans:
-        raise InputError(1, "no spans in the file")
-    return spans
+    return read_signals(text).spans
+

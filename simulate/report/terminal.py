@@ -1,10 +1,14 @@
 """The terminal as a run writes to it: a closed pipe or a narrow encoding never breaks a run.
 
-``python main.py | head -1`` closes stdout after one line; a console set to
+``python main.py | head -1`` closes stdout after one line; cron and supervisors
+start it with stdout closed (``>&-``, ``sys.stdout`` is None); a console set to
 cp1252 cannot print the seed's emoji.  :class:`ResilientStream` wraps the real
-stream: after a broken pipe it swallows everything (the run goes on and still
-exports), and what the encoding cannot print is replaced, icons first by plain
-ASCII ones.  Rich is told the stream's encoding, so it draws ASCII boxes too.
+stream: after a broken pipe, or with no stream at all, it swallows everything
+(the run goes on and still exports), and what the encoding cannot print is
+replaced, icons first by plain ASCII ones.  Rich is told the stream's encoding,
+so it draws ASCII boxes too.  A stream that fails otherwise (a full disk,
+``> /dev/full``) is not a reader that left: the output is lost, and
+:attr:`ResilientStream.error` keeps why, for one line and exit status 3 at the end.
 """
 from __future__ import annotations
 
@@ -35,22 +39,25 @@ def plain(text: str, encoding: str) -> str:
 
 
 class ResilientStream(io.TextIOBase, IO[str]):
-    def __init__(self, raw: IO[str]):
+    def __init__(self, raw: IO[str] | None):
         self._raw = raw
-        self.broken = False  # the reader went away (| head)
+        self.broken = raw is None  # the reader went away (| head), or there never was one (>&-)
+        self.error: str | None = None  # the stream failed (a full disk): what was written is lost
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return getattr(self._raw, "encoding", None) or "utf-8"
 
     def isatty(self) -> bool:
-        return not self.broken and self._raw.isatty()
+        return self._raw is not None and not self.broken and self._raw.isatty()
 
     def fileno(self) -> int:
+        if self._raw is None:
+            raise io.UnsupportedOperation("no stream: the descriptor was closed")
         return self._raw.fileno()
 
     def write(self, text: str) -> int:
-        if self.broken:
+        if self.broken or self._raw is None:
             return len(text)
         try:
             try:
@@ -59,37 +66,43 @@ class ResilientStream(io.TextIOBase, IO[str]):
                 self._raw.write(plain(text, self.encoding))
         except (BrokenPipeError, ValueError):
             self._lose_reader()
+        except OSError as exc:
+            self._lose_reader(exc)
         return len(text)
 
     def flush(self) -> None:
-        if self.broken:
+        if self.broken or self._raw is None:
             return
         try:
             self._raw.flush()
         except (BrokenPipeError, ValueError):
             self._lose_reader()
+        except OSError as exc:
+            self._lose_reader(exc)
 
-    def _lose_reader(self) -> None:
+    def _lose_reader(self, error: OSError | None = None) -> None:
         self.broken = True
-        # Python flushes stdout once more at exit and would complain about the pipe:
-        # point the descriptor at /dev/null so that last flush is quiet too.
+        if error is not None:
+            self.error = error.strerror or type(error).__name__
+        # Python flushes stdout once more at exit and would complain about the pipe (or the
+        # full disk): point the descriptor at /dev/null so that last flush is quiet too.
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self._raw.fileno())
+            os.dup2(devnull, self.fileno())
             os.close(devnull)
         except (OSError, ValueError):
             pass
 
 
-def resilient(stream: IO[str]) -> ResilientStream:
+def resilient(stream: IO[str] | None) -> ResilientStream:
     return stream if isinstance(stream, ResilientStream) else ResilientStream(stream)
 
 
 def consoles(stdout: IO[str] | None = None,
              stderr: IO[str] | None = None) -> tuple[Console, Console]:
     """(out, err) consoles on resilient streams, plain text when not a terminal."""
-    out = resilient(stdout or sys.stdout)
-    err = resilient(stderr or sys.stderr)
+    out = resilient(stdout if stdout is not None else sys.stdout)
+    err = resilient(stderr if stderr is not None else sys.stderr)
     return (Console(file=out, highlight=False, emoji=False),
             Console(file=err, highlight=False, emoji=False))
 

@@ -13,11 +13,12 @@ from rich.console import Console
 
 from ..i18n import _
 from ..report.export_summary import exported_line, file_line, problem_lines
-from ..report.terminal import resilient, say
+from ..report.terminal import ResilientStream, resilient, say
 from ..tracing import sdk_logs
 from ..tracing.accounting import ExportReport
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
+from ..tracing.settings import redact
 from ..world.clock import StopFlag
 from .signals import exit_status
 
@@ -52,6 +53,21 @@ def guarded_std_streams() -> Iterator[None]:
             yield
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def stdout_status(status: int) -> int:
+    """At the very end: stdout that failed (``> /dev/full``, a full disk) is one line on
+    stderr and exit 3 (unless the run already exits otherwise).  A reader that went away
+    (``| head``) or no stdout at all (``>&-``) is no failure: the run did its work."""
+    stream = sys.stdout
+    if not isinstance(stream, ResilientStream):
+        return status
+    stream.flush()
+    if stream.error is None:
+        return status
+    print("⚠ " + _("could not write to stdout: {reason}; what the run printed from then on is "
+                   "lost (the export is unaffected)").format(reason=stream.error), file=sys.stderr)
+    return EXIT_NOT_DELIVERED if status == 0 else status
 
 
 # A load run keeps thousands of ended spans queued for export, tens of objects each: at
@@ -122,6 +138,12 @@ def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bo
             say(err, line, style="yellow")
         elif not quiet:
             say(out, line, style="dim")
+
+
+def jaeger_link(base: str, trace_id: str | None) -> str:
+    """The trace in Jaeger's UI, as it may be printed: credentials in ``--jaeger-url`` /
+    ``ORDERTRACE_JAEGER_URL`` (``http://user:password@host``) are masked like the endpoint's."""
+    return f"{redact(base)}/trace/{trace_id}"
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:

@@ -229,6 +229,15 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     app: App  # set on the subclass the server makes
 
+    def handle_one_request(self) -> None:
+        self._note_waiting(True)  # reading the request line and headers: sheddable
+        super().handle_one_request()
+
+    def _note_waiting(self, waiting: bool) -> None:
+        note = getattr(self.server, "note_waiting", None)  # serve's BoundedConnections
+        if note is not None:
+            note(self.connection, waiting)
+
     def _handle(self) -> None:
         with self.app.busy():
             reply, after = self._reply(), None
@@ -251,6 +260,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.command != "POST" and headers.get("content-length", "0") != "0":
                 self.close_connection = True  # a body nobody reads: not on a kept-alive connection
             host, port = cast(tuple[str, int], self.server.server_address)[:2]
+            self._note_waiting(False)  # the whole request is in: serving it, never cut
             request = Request(self.command, url.path, url.query, headers, body, str(host), int(port))
             return self.app.handle(name, args, request)
         except HttpError as exc:

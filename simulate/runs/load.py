@@ -136,6 +136,8 @@ class LoadRun:
         self.not_started = 0
         self._index = itertools.count()
         self._lock = threading.Lock()
+        # --workers: called with each order's index before it starts (workers.py's ledger).
+        self.on_claim: Callable[[int], None] | None = None
 
     def snapshot(self) -> Snapshot:
         return Snapshot(self.tally.outcomes(), self.pipeline.created, self.pipeline.backlog,
@@ -197,6 +199,8 @@ class LoadRun:
             start = t0 + int(i * 1e9 / self.plan.rate) if self.plan.rate else free_at[0][0]
             if not self._more((start - t0) / 1e9) or not self._admit(tick):
                 break
+            if self.on_claim:
+                self.on_claim(i)
             clock.set_now(start)
             self._one_order()
             if not self.plan.rate:
@@ -215,8 +219,14 @@ class LoadRun:
     def _claim(self, started: float) -> bool:
         with self._lock:
             sim_elapsed = (time.monotonic() - started) * self.plan.speed
-            return self._more(sim_elapsed) and (
-                self.plan.orders is None or next(self._index) < self.plan.orders)
+            if not self._more(sim_elapsed):
+                return False
+            index = next(self._index)
+            if self.plan.orders is not None and index >= self.plan.orders:
+                return False
+            if self.on_claim:
+                self.on_claim(index)
+            return True
 
     def _open_loop(self, rate: float, tick: Callable[[], None]) -> None:
         started = time.monotonic()
@@ -299,9 +309,9 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             finish_export(run.pipeline, stop, err, run.flush_budget_s())
             summary = run.summary(wall_s, stop.requested)
             print_summary(summary, out, err, as_json=config.json)
-            if page_file and run.samples:
-                load_page(page_file, config, summary.to_dict(), summary.latencies, run.samples,
-                          err if config.json else out)
-            return final_status(stop, all_delivered(run.pipeline))
+            page_ok = not (page_file and run.samples) or load_page(
+                page_file, config, summary.to_dict(), summary.latencies, run.samples,
+                err if config.json else out, err)
+            return final_status(stop, all_delivered(run.pipeline) and page_ok)
         finally:
             run.pipeline.shutdown()

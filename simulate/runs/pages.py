@@ -7,12 +7,13 @@ error line (exit 2) and not a run whose page is lost at the end.
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import webbrowser
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from rich.console import Console
@@ -32,19 +33,26 @@ from .common import OutputError
 
 
 class PageFile:
-    """Where a page goes: ``path``, or a temporary file; opened now, written at the end."""
+    """Where a page goes: ``path``, or a temporary file; checked now, written at the end.
+
+    A regular file is written beside itself and renamed into place, so a page that cannot
+    be made (too deep, a full disk) never leaves an empty or half file; a device or a pipe
+    (``/dev/stdout``, ``/dev/full``) is written as it is.  A write that fails is one line
+    and :attr:`error`: the run exits 3, like an ``--output`` that failed.
+    """
 
     def __init__(self, path: str | None, open_page: bool):
         self.open_page = open_page
+        self.error: str | None = None
         try:
             if path is None:
                 handle, name = tempfile.mkstemp(prefix="ordertrace-", suffix=".html")
+                os.close(handle)
                 self.path = name
-                self._stream: IO[str] = os.fdopen(handle, "w", encoding="utf-8")
             else:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self.path = path
-                self._stream = open(path, "w", encoding="utf-8")  # noqa: SIM115 - written at the end
+                _check_writable(Path(path))
         except OSError as exc:
             raise OutputError(_("argument --html: cannot write {path}: {reason}").format(
                 path=repr(path), reason=exc.strerror)) from None
@@ -55,12 +63,41 @@ class PageFile:
             return None
         return cls(config.html, config.open_page)
 
-    def write(self, page: Page, console: Console) -> None:
-        with self._stream:
-            self._stream.write(page.html())
+    def write(self, page: Page, console: Console, err: Console | None = None) -> bool:
+        """Write the page and say where; or say in one line why not (``err``) and return False."""
+        try:
+            _write_text(Path(self.path), page.html())
+        except OSError as exc:
+            self.error = exc.strerror or type(exc).__name__
+            say(err or console, "⚠ " + _("could not write the trace page {path}: {reason}").format(
+                path=self.path, reason=self.error), style="yellow")
+            return False
         say(console, "🌐 " + _("Trace page: {path}").format(path=self.path))
         if self.open_page and not webbrowser.open(Path(self.path).resolve().as_uri()):
             say(console, "   " + _("No browser found here: open the file in yours."), style="dim")
+        return True
+
+
+def _check_writable(path: Path) -> None:
+    """Raise the OSError that writing ``path`` would, without touching it."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+    target = path if path.exists() else path.parent
+    if not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+
+def _write_text(path: Path, text: str) -> None:
+    if path.exists() and not path.is_file():  # a device or a pipe: no rename possible
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def describe(config: RunConfig) -> str:
@@ -111,7 +148,7 @@ class SinglePage:
         self.page.add_log(records[self._seen:], group=label)
         self._seen = len(records)
 
-    def finish(self, reports: Sequence[Analysis], console: Console) -> None:
+    def finish(self, reports: Sequence[Analysis], console: Console, err: Console) -> bool:
         if self.config.compare and len(reports) == 2 and len(self._orders) == 2:
             self.page.compare = comparison(reports[0], reports[1], sorted(self.config.optimizations))
             self.page.add_view("baseline vs optimised", self._orders)
@@ -119,7 +156,7 @@ class SinglePage:
             self.page.add_view(self.page.trace_title(trace_id), [trace_id])
         for trace_id, title in self._linked:
             self.page.add_view(title, [trace_id], note="starts after the order answered")
-        self.target.write(self.page, console)
+        return self.target.write(self.page, console, err)
 
 
 def _records_by_trace(spans: Sequence[ReadableSpan]) -> list[list[SpanRecord]]:
@@ -127,7 +164,8 @@ def _records_by_trace(spans: Sequence[ReadableSpan]) -> list[list[SpanRecord]]:
 
 
 def load_page(target: PageFile, config: RunConfig, summary: dict[str, Any],
-              latencies: Mapping[str, Histogram], samples: TraceSamples, console: Console) -> None:
+              latencies: Mapping[str, Histogram], samples: TraceSamples, console: Console,
+              err: Console) -> bool:
     """A load run's page: the summary, a histogram per operation, the sample traces."""
     page = Page("ordertrace: load run", describe(config))
     page.set_load(summary, latencies)
@@ -137,4 +175,4 @@ def load_page(target: PageFile, config: RunConfig, summary: dict[str, Any],
         for linked in sample.linked:
             for spans in _records_by_trace(linked):
                 page.add_view(f"linked from {label}", [page.add_trace(spans)])
-    target.write(page, console)
+    return target.write(page, console, err)

@@ -42,6 +42,7 @@ from ..world.clock import RealClock, StopFlag
 from .common import all_delivered, final_status, finish_export, guarded_std_streams, print_export
 from .http_api import Handler
 from .serve_app import ServeApp
+from .serve_connections import BoundedConnections
 from .signals import stop_on_signals
 
 GRACE_S = 1.0  # after Ctrl-C, orders in flight may finish for this long (an order is 0.25 s)
@@ -52,14 +53,21 @@ class ServeError(Exception):
     """The server cannot start (port in use, bad address, --html-dir unwritable): exit 2."""
 
 
-class Server(ThreadingHTTPServer):
+class Server(BoundedConnections, ThreadingHTTPServer):
     daemon_threads = True  # an idle keep-alive connection never holds the exit
     request_queue_size = 128  # a burst of new connections waits in the backlog, not refused
 
-    def __init__(self, host: str, port: int, app: ServeApp):
+    def __init__(self, host: str, port: int, app: ServeApp, max_connections: int = 256,
+                 request_timeout_s: float = 10.0):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.max_connections, self.request_timeout_s = max_connections, request_timeout_s
         handler = type("OrderHandler", (Handler,), {"app": app})
         super().__init__((host, port), handler)
+        self.start_reaper()
+
+    def server_close(self) -> None:
+        self.stop_reaper()
+        super().server_close()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host up by reverse DNS (getfqdn): not needed here.
@@ -110,7 +118,8 @@ def run_serve(config: ServeConfig, stop: StopFlag | None = None) -> int:
             try:
                 _check_html_dir(config.html_dir)
                 app = ServeApp(config, pipeline, telemetry, clock, store, out, err)
-                server = Server(config.host, config.port, app)
+                server = Server(config.host, config.port, app, config.max_connections,
+                                config.request_timeout_s)
             except (ServeError, OSError) as exc:
                 message = str(exc) if isinstance(exc, ServeError) else _(
                     "cannot listen on {url}: {reason}").format(

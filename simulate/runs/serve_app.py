@@ -30,6 +30,7 @@ from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
 from ..tracing.recent import RecentTraces
 from ..world import wire
+from ..world.backends.kafka import Backlog
 from ..world.clock import RealClock, RunInterrupted
 from ..world.log import LogLine
 from ..world.profile import profile_for
@@ -37,6 +38,7 @@ from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import OrderOutcome, System, build_system, outcome_of
+from .common import jaeger_link
 from .http_api import (
     FAULT_HEADER,
     OPTIMIZE_HEADER,
@@ -49,7 +51,14 @@ from .http_api import (
     parse_order,
     world_request,
 )
-from .serve_workers import ConsumerGroup, PageWriter
+from .serve_workers import (
+    MEMBERS,
+    SKIP_UNSAMPLED,
+    ConsumerGroup,
+    DeliveryWatch,
+    PageWriter,
+    backlog_line,
+)
 
 SETTLE_S = 1.0  # how long a trace page waits for the work that ends after the answer
 ADMIT_S = 1.0  # how long a new order waits for room in the exporter's queue, then 503
@@ -90,13 +99,15 @@ class ServeApp:
         self._page = serve_page(jaeger=config.export.exports_otlp).encode()
         self._worlds: dict[tuple[frozenset[str], str], World] = {}  # (switches, fault) -> world
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
-        # trace id -> the order's answer, switches and fault, for its page's title (bounded)
-        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str], str]] = OrderedDict()
+        # trace id -> the order's answer, switches, fault and export mark, for its page (bounded)
+        self._orders: OrderedDict[str, tuple[OrderOutcome, frozenset[str], str, tuple[int, int]]] = \
+            OrderedDict()
         self._tally: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._idle = threading.Condition()
         self.in_flight = 0
         self.stopping = False
+        self._delivery = DeliveryWatch(pipeline)
         self._pages = (PageWriter(config.html_dir, self.trace_page, self._warn, settle_s=SETTLE_S)
                        if config.html_dir else None)
 
@@ -140,7 +151,8 @@ class ServeApp:
     def _health(self, request: Request) -> Reply:
         if self.stopping:
             return json_reply(503, {"status": "stopping"}, close=True)
-        return json_reply(200, {"status": "ok", "in_flight": self.in_flight - 1})  # but this one
+        return json_reply(200, {"status": "ok", "in_flight": self.in_flight - 1,  # but this one
+                                "notifications": vars(self.notifications())})
 
     def place(self, request: Request) -> Reply:
         if self.stopping:
@@ -161,7 +173,7 @@ class ServeApp:
         ms = (time.monotonic() - started) * 1000
         outcome = outcome_of(response)
         if outcome.trace_id and outcome.sampled:
-            self._remember(outcome.trace_id, outcome, optimizations, fault)
+            self._remember(outcome.trace_id, outcome, optimizations, fault, self._delivery.mark())
         return json_reply(response.status, response.body, response.headers,
                           after=lambda: self._after(world, outcome, optimizations, ms))
 
@@ -180,8 +192,20 @@ class ServeApp:
         if page is None:
             raise HttpError(404, f"no trace {trace_id} here: not recorded (sampled out), or older "
                                  f"than the last {self.store.max_traces} kept")
-        jaeger = f"{self.config.jaeger_url}/trace/{trace_id}" if self.config.export.exports_otlp else None
+        with self._lock:
+            order = self._orders.get(trace_id)
+        # A link only to a trace the collector confirmed (the README's promise).
+        jaeger = (jaeger_link(self.config.jaeger_url, trace_id)
+                  if order is not None and self.config.export.exports_otlp
+                  and self._delivery.delivered(order[3]) else None)
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
+
+    # ------------------------------------------------------------ backlog
+    def notifications(self) -> Backlog:
+        """The email workers' backlog over every world: published = consumed + queued + dropped."""
+        with self._lock:
+            worlds = list(self._worlds.values())
+        return sum((w.system.email_worker.backlog() for w in worlds), Backlog())
 
     # ------------------------------------------------------------ the worlds
     def world(self, optimizations: frozenset[str], fault: str = "none") -> World:
@@ -193,9 +217,9 @@ class ServeApp:
                                   client_spans=self.config.client_spans,
                                   exception_signal=self.config.exception_signal, events=self._records)
                 system = build_system(runtime, SCENARIOS[fault], order_ids=self._order_ids,
-                                      kafka_retention=1_000)
+                                      kafka_retention=1_000, kafka_partitions=MEMBERS)
                 world = self._worlds[(optimizations, fault)] = World(
-                    system, ConsumerGroup(system.email_worker, on_error=self.failed), fault)
+                    system, ConsumerGroup(system.email_worker, MEMBERS, on_error=self.failed), fault)
             return world
 
     def finish(self, timeout_s: float) -> None:
@@ -220,9 +244,9 @@ class ServeApp:
             time.sleep(0.01)
 
     def _remember(self, trace_id: str, outcome: OrderOutcome, optimizations: frozenset[str],
-                  fault: str) -> None:
+                  fault: str, mark: tuple[int, int]) -> None:
         with self._lock:
-            self._orders[trace_id] = outcome, optimizations, fault
+            self._orders[trace_id] = outcome, optimizations, fault, mark
             if len(self._orders) > KEEP_INFO:
                 self._orders.popitem(last=False)
 
@@ -239,6 +263,8 @@ class ServeApp:
         self._say(self._out, _line(outcome, optimizations, ms, world.fault))
         if self._pages and outcome.trace_id and outcome.sampled:
             self._pages.add(outcome.trace_id)
+        elif self._pages:
+            self._pages.skip(SKIP_UNSAMPLED)
 
     # ------------------------------------------------------------ trace pages
     def trace_page(self, trace_id: str, wait_s: float = SETTLE_S) -> Page | None:
@@ -255,7 +281,7 @@ class ServeApp:
         if order is None:
             title, subtitle = f"Trace {trace_id}", ""
         else:
-            outcome, switches, fault = order
+            outcome, switches, fault, _mark = order
             title = f"Order {outcome.body.get('order_id', '?')}: {outcome.status} {_phrase(outcome.status)}"
             subtitle = " · ".join(["POST /api/orders on this server",
                                    *([f"--optimize {','.join(sorted(switches))}"] if switches else []),
@@ -272,8 +298,12 @@ class ServeApp:
             text += "; " + _("{count} trace pages written to {folder}").format(
                 count=f"{self._pages.written:,}", folder=self.config.html_dir)
             if self._pages.skipped:
-                text += " " + _("({count} skipped: the writer fell behind)").format(
-                    count=f"{self._pages.skipped:,}")
+                text += ", " + _("{count} skipped ({reasons})").format(
+                    count=f"{sum(self._pages.skipped.values()):,}",
+                    reasons=", ".join(f"{n:,} {_(why)}" for why, n in self._pages.skipped.most_common()))
+        backlog = self.notifications()
+        if backlog.published:
+            text += "\n" + backlog_line(backlog, self.stopping)
         return text
 
 

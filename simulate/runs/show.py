@@ -1,17 +1,23 @@
-"""``python main.py show FILE...``: the traces of OTLP/JSON files, with their logs and metrics.
+"""``main.py show FILE...``: OTLP/JSON files in the terminal and as the trace page.
 
 Our ``--output``, the collector's ``file`` exporter, a hand-saved request: traces, logs
 and metrics, one file per signal or mixed, each line's signal known by its top-level
 key.  The terminal shows the first traces as trees with each log record under its span;
-the page holds every trace (a list to choose from when there are several), each span's
+the page holds the traces (a list to choose from when there are several), each span's
 log records, and the metric histograms.  The incident diagnosis reads the same spans
 (``--json``: it alone, as JSON).  Bad input is one line,
 ``main.py: error: FILE:LINE: what is wrong``, and exit 2.
+
+A file may be hostile (anything can be handed to ``show``): it is read up to a size
+limit (``/dev/zero`` is refused, not read until memory runs out), JSON nested too deep
+is refused in one line, a trace thousands of spans deep is drawn (nothing recurses),
+cycles and duplicate span ids are drawn or counted on the page, and a page that cannot
+be written leaves no empty file behind (exit 3, as for a run).
 """
 from __future__ import annotations
 
+import itertools
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,17 +29,28 @@ from ..report.incident import diagnose, diagnosis_lines
 from ..report.otlp_input import InputError, Signals, read_signals
 from ..report.records import SpanRecord, by_trace
 from ..report.signals import by_span, series
-from ..report.terminal import say
+from ..report.terminal import consoles, say
 from ..report.view import trace_table
-from .common import OutputError, input_error
+from .common import EXIT_NOT_DELIVERED, OutputError, input_error
 from .pages import PageFile
 
-SHOWN_TRACES = 3  # in the terminal; the page holds them all
+SHOWN_TRACES = 3  # in the terminal; the page holds them all (up to MAX_TRACES)
+MAX_MB = 100  # the default --max-mb
+# Reading keeps every span (about 1.5 KB each: 100,000 spans, 200 MB peak RSS), one line's
+# JSON at a time.  A page is for a person: past this many traces it would be too heavy for
+# a browser (100,000 one-span traces made an 89 MB page), so the first ones are drawn and
+# the rest counted.
+MAX_TRACES = 1_000
 
 
-def _text(path: str) -> str:
-    """The file as text; a byte that is not UTF-8 is an InputError at its line."""
-    data = Path(path).read_bytes()
+def _text(path: str, max_mb: float) -> str:
+    """The file as text, read up to the limit; a byte that is not UTF-8 is an InputError."""
+    limit = int(max_mb * 1024 * 1024)
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(1, _("larger than {limit} MB: not read (--max-mb raises the limit; "
+                              "each span takes about 1.5 KB of memory)").format(limit=f"{max_mb:g}"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -41,21 +58,22 @@ def _text(path: str) -> str:
 
 
 def _label(spans: list[SpanRecord]) -> tuple[str, str]:
-    root = next((s for s in spans if s.parent_id not in {x.span_id for x in spans}), spans[0])
+    ids = {x.span_id for x in spans}
+    root = next((s for s in spans if s.parent_id not in ids), spans[0])
     duration = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
     errors = sum(s.error for s in spans)
     count = f"{len(spans)} span" + ("s" if len(spans) != 1 else "")
     note = f"{count}, trace {spans[0].trace_id:032x}" + (
         f", {errors} failed" if errors else "")
-    return f"{root.name} ({root.service}) {duration:.0f} ms", note
+    return f"{root.name[:200]} ({root.service[:100]}) {duration:.0f} ms", note
 
 
-def _read(paths: Sequence[str]) -> Signals | int:
+def _read(paths: Sequence[str], max_mb: float) -> Signals | int:
     """Everything in the files, or the exit status of the first error (printed)."""
     found = Signals()
     for path in paths:
         try:
-            found.extend(read_signals(_text(path)))
+            found.extend(read_signals(_text(path, max_mb)))
         except OSError as exc:
             return input_error(_("{path}: cannot read: {reason}").format(path=path, reason=exc.strerror))
         except InputError as exc:
@@ -77,36 +95,46 @@ def _print_view(found: Signals, traces: dict[int, list[SpanRecord]], console: Co
                                      records=len(found.logs), points=len(found.metrics)))
 
 
-def run_show(paths: Sequence[str], html: str | None, open_page: bool, as_json: bool = False) -> int:
+def run_show(paths: Sequence[str], html: str | None, open_page: bool, as_json: bool = False,
+             max_mb: float = MAX_MB) -> int:
     """``as_json``: print the diagnosis as JSON, and write a page only if ``html`` names one."""
-    found = _read(paths)
+    found = _read(paths, max_mb)
     if isinstance(found, int):
         return found
     diagnosis = diagnose(found.spans)
     traces = by_trace(found.spans)
+    out, err = consoles()
     if as_json:
-        print(json.dumps({"file": ", ".join(paths), "spans": len(found.spans), "traces": len(traces),
-                          "diagnosis": diagnosis.to_dict()}, indent=2))
+        out.print_json(json.dumps({"file": ", ".join(paths), "spans": len(found.spans),
+                                   "traces": len(traces), "diagnosis": diagnosis.to_dict()}))
         if html is None:
             return 0
     try:
         target = PageFile(html, open_page)
     except OutputError as exc:
         return input_error(str(exc))
-    console = Console(highlight=False, file=sys.stderr if as_json else None)
     if not as_json:
-        _print_view(found, traces, console)
-    names = ", ".join(Path(p).name for p in paths)
-    page = Page(f"ordertrace: {names}",
-                f"{len(found.spans)} spans in {len(traces)} traces, {len(found.logs)} log records, "
-                f"{len(found.metrics)} metric points from {', '.join(paths)}")
-    for spans in traces.values():
-        title, note = _label(spans)
-        page.add_view(title, [page.add_trace(spans)], note=note)
-    page.add_log_records(found.logs)
-    page.set_metrics(series(found.metrics))
-    target.write(page, console)
+        _print_view(found, traces, out)
+    written = target.write(_page(paths, found, traces), err if as_json else out, err)
     if not as_json:
         for line in diagnosis_lines(diagnosis):
-            console.print(line, markup=False, soft_wrap=True)
-    return 0
+            out.print(line, markup=False, soft_wrap=True)
+    return 0 if written else EXIT_NOT_DELIVERED
+
+
+def _page(paths: Sequence[str], found: Signals, traces: dict[int, list[SpanRecord]]) -> Page:
+    left_out = sum(found.clashes.values())
+    more = max(0, len(traces) - MAX_TRACES)
+    names = ", ".join(Path(p).name for p in paths)
+    page = Page(f"ordertrace: {names}",
+                f"{len(found.spans):,} spans in {len(traces):,} traces, {len(found.logs):,} log "
+                f"records, {len(found.metrics):,} metric points from {', '.join(paths)}"
+                + (f"; {left_out:,} not drawn (duplicate span ids)" if left_out else "")
+                + (f"; the first {MAX_TRACES:,} traces are drawn, {more:,} more are not (a page "
+                   f"that large would stall a browser)" if more else ""))
+    for trace_id, spans in itertools.islice(traces.items(), MAX_TRACES):
+        title, note = _label(spans)
+        page.add_view(title, [page.add_trace(spans, problems=found.problems(trace_id))], note=note)
+    page.add_log_records(found.logs)
+    page.set_metrics(series(found.metrics))
+    return page

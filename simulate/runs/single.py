@@ -35,6 +35,7 @@ from .common import (
     finish_export,
     guarded_std_streams,
     input_error,
+    jaeger_link,
     open_output,
     print_export,
 )
@@ -139,10 +140,9 @@ class SingleRun:
         if delivered and config.export.exports_otlp and not self.quiet:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
-                    url=f"{config.jaeger_url}/trace/{report.trace_id}"))
-        if self.page:
-            self.page.finish(self.reports, err if self.quiet else out)
-        return final_status(self.stop, delivered)
+                    url=jaeger_link(config.jaeger_url, report.trace_id)))
+        page_ok = self.page is None or self.page.finish(self.reports, err if self.quiet else out, err)
+        return final_status(self.stop, delivered and page_ok)
 
     def _show(self, outcome: OrderOutcome, plan: frozenset[str]) -> None:
         """The trace id, the view and the analysis of one order, as soon as it ended."""
@@ -187,7 +187,7 @@ class SingleRun:
             report, incident = self.reports[0], self.diagnoses[0]
             if report.failure:
                 out.print()
-                link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
+                link = jaeger_link(config.jaeger_url, report.trace_id) if reached_jaeger else None
                 for line in diagnosis(report, link):
                     say(out, line, style="red")
             if incident.fault not in ("none", "inventory", "payment"):  # the seed's two: above

@@ -9,8 +9,9 @@ latency histograms merged bucket by bucket (exact), peak RSS per worker.
 
 Each worker runs in a process group of its own, so a terminal's Ctrl-C reaches
 the parent only, which forwards each stop request once; a worker whose parent
-disappears stops by itself.  A worker that dies is reported with what it had
-accounted for, and the run does not wait for it.
+disappears stops by itself.  A worker that dies is reported with what its ledger
+(worker_ledger.py) last said: spans exported, failed, and an upper bound on those
+unknown since; the run does not wait for it, and exits 1.
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ from .common import (
 )
 from .load import GRACE_S, LoadRun
 from .signals import catch_signals, exit_status, stop_on_signals
+from .worker_ledger import Book, Entry, Ledger
 
 SNAPSHOT_EVERY_S = 0.25
 EXIT_WORKER_FAILED = 1
@@ -99,19 +101,22 @@ def worker_output(path: str | None, index: int) -> str | None:
     return str(p.with_name(f"{p.stem}-{index}{p.suffix}"))
 
 
-def _worker_main(config: RunConfig, index: int, results: Any, parent: int) -> None:
+def _worker_main(config: RunConfig, index: int, results: Any, parent: int, ledger_conn: Any) -> None:
     os.setpgrp()  # a terminal's Ctrl-C goes to the parent, which forwards it once
     stop = catch_signals(StopFlag(grace_s=GRACE_S))
     plan = config.load
     assert plan is not None
     quiet = Console(file=io.StringIO())
     run = LoadRun(plan, config, open_output(config.output), stop)
+    ledger = Ledger(ledger_conn, lambda: (run.pipeline.created, tuple(run.pipeline.reports())))
+    run.on_claim = ledger.claim
     last = [0.0]
 
     def tick() -> None:
         now = time.monotonic()
         if now - last[0] >= SNAPSHOT_EVERY_S:
             last[0] = now
+            ledger.write()
             results.put(("progress", index, run.snapshot()))
             if os.getppid() != parent:  # orphaned: nobody will read our result
                 stop.request(signal.SIGTERM)
@@ -141,12 +146,15 @@ class Fleet:
         self.planned = plan.planned_orders
         context = multiprocessing.get_context("spawn")
         self.queue = context.Queue()
+        pipes = [context.Pipe(duplex=False) for _ in range(plan.workers)]
+        self.book = Book([reader for reader, _ in pipes])
         self.processes: list[BaseProcess] = [
             context.Process(target=_worker_main, name=f"ordertrace-worker-{i}",
                             args=(replace(config, load=worker_plan(plan, i),
                                           output=worker_output(config.output, i)),
-                                  i, self.queue, os.getpid()))
+                                  i, self.queue, os.getpid(), pipes[i][1]))
             for i in range(plan.workers)]
+        self._writers = [writer for _, writer in pipes]
         self.snapshots: dict[int, Snapshot] = {}
         self.results: dict[int, WorkerResult] = {}
         self.problems: dict[int, str] = {}
@@ -162,10 +170,13 @@ class Fleet:
     def run(self, tick: Any) -> None:
         for process in self.processes:
             process.start()
+        for writer in self._writers:
+            writer.close()  # the workers hold theirs: a dead one's pipe ends (EOF)
         exited_at: dict[int, float] = {}
         deadline = None
         while len(self.results) + len(self.problems) < len(self.processes):
             self._receive(0.05)
+            self.book.read()
             tick()
             if self.stop.requests > self._forwarded:  # each request once, to every worker
                 self._forwarded = self.stop.requests
@@ -184,6 +195,7 @@ class Fleet:
                         self.problems[i] = "did not stop in time and was killed"
         for process in self.processes:
             process.join(5)
+        self.book.read()
 
     def _receive(self, timeout_s: float) -> None:
         try:
@@ -204,12 +216,15 @@ class Fleet:
 
     def summary(self, wall_s: float) -> LoadSummary:
         results = [self.results[i] for i in sorted(self.results)]
+        dead: dict[int, Entry] = {i: self.book.last.get(i, Entry(0, 0, 0, ())) for i in self.problems}
         latencies: dict[str, Histogram] = {}
         for result in results:
             for name, histogram in result.latencies.items():
                 latencies.setdefault(name, Histogram()).merge(histogram)
-        exports = tuple(ExportReport.combined([r.exports[d] for r in results])
-                        for d in range(len(results[0].exports))) if results else ()
+        # A dead worker's exports as its ledger last said (what it confirmed is certain).
+        reports = [r.exports for r in results] + [e.exports for e in dead.values() if e.exports]
+        exports = tuple(ExportReport.combined([r[d] for r in reports])
+                        for d in range(len(reports[0]))) if reports else ()
         outputs = [r.output for r in results if r.output]
         output = FileReport(", ".join(o.path for o in outputs), sum(o.written for o in outputs),
                             sum(o.not_written for o in outputs),
@@ -218,13 +233,17 @@ class Fleet:
         for i in range(len(self.processes)):
             snap = self.snapshots.get(i)
             done = self.results.get(i)
+            entry = dead.get(i)
             workers.append(WorkerInfo(i, snap.outcomes.total if snap else 0, snap.spans if snap else 0,
-                                      done.peak_rss_mb if done else 0.0, self.problems.get(i, "")))
+                                      done.peak_rss_mb if done else 0.0, self.problems.get(i, ""),
+                                      ledger=None if entry is None else (
+                                          entry.created, entry.accounted, entry.unknown)))
         total = self.snapshot()
         return LoadSummary(
             interrupted=self.stop.requested, outcomes=total.outcomes, wall_s=wall_s,
             spans_created=sum(r.created for r in results) + sum(
-                w.spans for w in workers if w.problem), exports=exports, output=output,
+                max(w.spans, w.ledger[0]) if w.ledger else w.spans for w in workers if w.problem),
+            exports=exports, output=output, unknown=sum(e.unknown for e in dead.values()),
             latencies=latencies, peak_rss_mb=max((r.peak_rss_mb for r in results), default=0.0),
             pace=Pace(self.plan.speed > 0, self.plan.rate, max((r.held_s for r in results), default=0),
                       sum(r.not_started for r in results),

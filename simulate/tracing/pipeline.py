@@ -152,6 +152,14 @@ class ExportPipeline:
         for metric in self.metric_destinations:
             metric.close()
 
+    def send_soon(self) -> None:
+        """Start sending the queued spans and log records now, without waiting for a batch."""
+        for destination in self.queued:
+            destination.send_soon()
+
+    def span_reports(self) -> list[ExportReport]:
+        return [d.report() for d in self.destinations]
+
     def reports(self) -> list[ExportReport]:
         return ([d.report() for d in self.queued]
                 + [m.report() for m in self.metric_destinations])

@@ -99,8 +99,17 @@ class ExportSettings:
 
 
 def redact(url: str) -> str:
-    """The URL as it may be printed: any ``user:password@`` replaced by ``***@``."""
-    return re.sub(r"^([^/@]*//)?[^/@]*@", lambda m: (m.group(1) or "") + "***@", url.strip())
+    """The URL as it may be printed: any ``user:password@`` replaced by ``***@``, and the
+    values of its query string and its fragment by ``***`` (``?token=...`` is a credential
+    too): ``http://***@host:4318/v1/traces?token=***``."""
+    url, hash_, fragment = url.strip().partition("#")
+    url, mark, query = url.partition("?")
+    # Up to the authority's last "@": a password may hold one.
+    shown = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/]*@", lambda m: (m.group(1) or "") + "***@", url)
+    if mark:
+        shown += "?" + "&".join(f"{item.partition('=')[0]}=***" if "=" in item else "***"
+                                for item in query.split("&"))
+    return shown + ("#***" if hash_ else "")
 
 
 def _env(env: Mapping[str, str], name: str, signal: str = "traces") -> tuple[str, str] | None:

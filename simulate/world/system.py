@@ -53,7 +53,8 @@ class System:
 
 
 def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
-                 order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000) -> System:
+                 order_ids: Callable[[], str] | None = None, kafka_retention: int = 10_000,
+                 kafka_partitions: int = 3) -> System:
     """The world of ``scenario``: its stock and credit are the database's and the gateway's state."""
     database = Database(stock={DEFAULT_ITEM_ID: scenario.item_stock, SOLD_OUT_ITEM: 0},
                         indexed=scenario.stock_indexed,
@@ -61,7 +62,7 @@ def build_system(runtime: Runtime, scenario: Scenario = SCENARIOS["none"],
     payment_gateway = PaymentGateway(credit_limits={DEFAULT_USER_ID: scenario.credit_limit,
                                                     NO_CREDIT_USER: 0.0},
                                      answering=scenario.gateway_answers)
-    kafka = Kafka(retention=max(kafka_retention, scenario.consumer_backlog),
+    kafka = Kafka(partitions=kafka_partitions, retention=max(kafka_retention, scenario.consumer_backlog),
                   available=scenario.kafka_up)
     stalled_backlog(kafka, scenario.consumer_backlog)
     by_orders = around_for(runtime, OrderService.service_name)  # --client-spans, else None

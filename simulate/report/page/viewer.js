@@ -82,16 +82,22 @@ function indexTraces() {
   }
 }
 indexTraces();
+// Iterative, never recursive: a file may hold a trace thousands of spans deep.
+function walkTree(trace, visit) {
+  const seen = new Set();
+  const stack = trace.roots.slice().reverse().map((root) => [root, 0]);
+  while (stack.length) {
+    const [span, depth] = stack.pop();
+    if (seen.has(span.id)) continue;  // a malformed file may hold a cycle
+    seen.add(span.id);
+    if (visit(span, depth) === false) continue;  // false: do not go below this span
+    const kids = trace.children.get(span.id) || [];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
+  }
+}
 function depthOf(trace) {
   let max = 0;
-  const walk = (span, depth, seen) => {
-    if (seen.has(span.id)) return;  // a malformed file may hold a cycle
-    seen.add(span.id);
-    max = Math.max(max, depth);
-    for (const child of trace.children.get(span.id) || []) walk(child, depth + 1, seen);
-  };
-  const seen = new Set();
-  trace.roots.forEach((root) => walk(root, 1, seen));
+  walkTree(trace, (span, depth) => { max = Math.max(max, depth + 1); });
   return max;
 }
 const key = (span) => span.trace.id + ":" + span.id;
@@ -105,6 +111,7 @@ function traceHeader(trace) {
                  ["Spans", trace.spans.length], ["Errors", errors]];
   return el("div", { class: "trace-head" },
     el("h2", { text: trace.title || trace.id }),
+    (trace.problems || []).map((p) => el("p", { class: "problem", role: "note", text: "⚠ " + p })),
     el("dl", { class: "facts" }, facts.map(([k, v]) => el("div", { class: k === "Errors" && errors ? "bad" : null },
       el("dt", { text: k }), el("dd", { text: String(v) })))));
 }
@@ -144,6 +151,8 @@ function spanRow(span, depth, total) {
     el("div", { class: "label", style: "padding-left:" + (depth * 14 + 4) + "px" },
       toggle, el("span", { class: "dot", style: "background:" + colour }),
       error ? el("span", { class: "err-icon", "aria-label": "error", text: "!" }) : null,
+      span.cycleParent ? el("span", { class: "cycle", title: "parent " + span.cycleParent + " is in a cycle: drawn as a root",
+                                      "aria-label": "cycle broken", text: "↺" }) : null,
       el("span", { class: "name", text: span.name }),
       el("span", { class: "kind kind-" + span.kind.toLowerCase(), text: span.kind.toLowerCase() }),
       el("span", { class: "svc", text: span.service }),
@@ -158,16 +167,11 @@ function spanRow(span, depth, total) {
 function traceBlock(trace, total) {
   const tree = el("div", { class: "timeline", role: "tree", "aria-label": "Spans of trace " + trace.id });
   tree.append(axis(total));
-  const seen = new Set();
-  const visit = (span, depth) => {
-    if (seen.has(span.id)) return;
-    seen.add(span.id);
+  walkTree(trace, (span, depth) => {
     tree.append(spanRow(span, depth, total));
     if (state.open.has(key(span))) tree.append(details(span));
-    if (state.collapsed.has(key(span))) return;
-    for (const child of trace.children.get(span.id) || []) visit(child, depth + 1);
-  };
-  trace.roots.forEach((root) => visit(root, 0));
+    return !state.collapsed.has(key(span));
+  });
   const legend = el("p", { class: "legend" }, el("span", { class: "crit-mark" }), " critical path   ",
     el("span", { class: "err-icon", text: "!" }), " failed (status ERROR)   ",
     "Tab to a span, Enter opens it, ←/→ fold, ↑/↓ move");
@@ -197,7 +201,8 @@ function details(span) {
   const status = span.status + (span.statusMessage ? ": " + span.statusMessage : "");
   const facts = [["Operation", span.name], ["Service", span.service], ["Kind", span.kind],
                  ["Start", "+" + fmtMs(span.start)], ["Duration", fmtMs(span.dur)], ["Status", status],
-                 ["Span ID", span.id], ["Parent", parent ? parent.name + " (" + span.parent + ")" : span.parent || "none (root)"],
+                 ["Span ID", span.id], ["Parent", span.cycleParent ? span.cycleParent + " (in a parent-id cycle: drawn as a root)"
+                   : parent ? parent.name + " (" + span.parent + ")" : span.parent || "none (root)"],
                  ["Scope", span.scope || "?"]];
   return el("div", { class: "details" + (span.status === "ERROR" ? " error" : ""), role: "region",
                      "aria-label": "Details of " + span.name },

@@ -33,7 +33,7 @@ from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
 
 from .. import attributes as attr
 from .. import wire
-from ..backends.kafka import Kafka, Record
+from ..backends.kafka import Backlog, Kafka, Record
 from ..messages import OrderNotification
 from ..profile import NOTIFICATION_SERVICE
 from .base import Runtime, Service
@@ -89,7 +89,11 @@ class EmailWorker(Service):
         super().__init__(runtime)
         self._kafka = kafka
 
-    def poll(self, max_records: int = 1000) -> int:
+    def backlog(self) -> Backlog:
+        """Every notification published: consumed by this group, queued, or dropped."""
+        return self._kafka.backlog(TOPIC, self.group)
+
+    def poll(self, max_records: int = 100) -> int:
         """Process the messages not yet seen by this consumer group (at most ``max_records``);
         return how many."""
         records = self._kafka.poll(TOPIC, self.group, max_records)
