@@ -224,3 +224,20 @@ def series(points: Iterable[MetricPoint], max_exemplars: int = 10) -> list[Metri
         groups.setdefault(key, []).append(point)
     return [_series_of(group, max_exemplars) for _key, group in sorted(groups.items(),
                                                                        key=lambda kv: kv[0][:4])]
+
+
+def points_of(data: Any) -> list[MetricPoint]:
+    """A live run's metric points (the SDK's MetricsData), through the same OTLP encoding a
+    collector would receive, so a page draws them exactly as it draws a file's."""
+    from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+
+    return metrics_from_otlp(encode_metrics(data))
+
+
+def entries_of(lines: Iterable[Any]) -> list[LogEntry]:
+    """A live run's log lines (world.log.LogLine) as the records its LoggerProviders emit:
+    the span that wrote each, its severity and message."""
+    severities = {"❌": "ERROR", "⚠": "WARN"}
+    return [LogEntry(line.span_context.trace_id, line.span_context.span_id, line.time_ns,
+                     severities.get(line.icon, "INFO"), line.message, service=line.service)
+            for line in lines if line.span_context is not None]

@@ -28,6 +28,7 @@ from ..config import LoadPlan, RunConfig
 from ..i18n import _
 from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
 from ..report.otlp_log import OtlpLog
+from ..report.signals import points_of
 from ..report.terminal import consoles, say
 from ..tracing.destination import LOAD
 from ..tracing.histogram import SpanLatencies
@@ -111,7 +112,8 @@ class LoadRun:
         self.pipeline = ExportPipeline(
             self.settings, LOAD, extra_processors=extra, file=output,
             logs=config.logs.with_default_timeout(LOAD_TIMEOUT_S),
-            metrics=config.metrics.with_default_timeout(LOAD_TIMEOUT_S))
+            metrics=config.metrics.with_default_timeout(LOAD_TIMEOUT_S),
+            keep_metrics=self.samples is not None)  # the page draws the metric histograms
         self.telemetry = self.pipeline.telemetry(config.sampler)
         self.clock = VirtualClock() if plan.speed == 0 else RealClock(speed=plan.speed, spin_ms=0,
                                                                       stop=stop)
@@ -311,7 +313,8 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             print_summary(summary, out, err, as_json=config.json)
             page_ok = not (page_file and run.samples) or load_page(
                 page_file, config, summary.to_dict(), summary.latencies, run.samples,
-                err if config.json else out, err)
+                err if config.json else out, err,
+                [p for data in run.pipeline.kept_metrics() for p in points_of(data)])
             return final_status(stop, all_delivered(run.pipeline) and page_ok)
         finally:
             run.pipeline.shutdown()

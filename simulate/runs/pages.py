@@ -25,6 +25,7 @@ from ..report.compare import comparison
 from ..report.html import Page
 from ..report.logs import MemoryLog, TeeLog
 from ..report.records import SpanRecord, by_trace, from_readable
+from ..report.signals import MetricPoint, entries_of, series
 from ..report.terminal import say
 from ..tracing.histogram import Histogram
 from ..tracing.samples import TraceSamples
@@ -146,6 +147,7 @@ class SinglePage:
             self._linked.append((trace_id, f"linked{' to ' + label if label else ''}: {root.name}"))
         records = self._memory.records
         self.page.add_log(records[self._seen:], group=label)
+        self.page.add_log_records(entries_of(records[self._seen:]))  # each under its span
         self._seen = len(records)
 
     def finish(self, reports: Sequence[Analysis], console: Console, err: Console) -> bool:
@@ -165,10 +167,12 @@ def _records_by_trace(spans: Sequence[ReadableSpan]) -> list[list[SpanRecord]]:
 
 def load_page(target: PageFile, config: RunConfig, summary: dict[str, Any],
               latencies: Mapping[str, Histogram], samples: TraceSamples, console: Console,
-              err: Console) -> bool:
-    """A load run's page: the summary, a histogram per operation, the sample traces."""
+              err: Console, metrics: Sequence[MetricPoint] = ()) -> bool:
+    """A load run's page: the summary, a histogram per operation, the sample traces, and the
+    metrics the services recorded (with exemplars that open their traces)."""
     page = Page("ordertrace: load run", describe(config))
     page.set_load(summary, latencies)
+    page.set_metrics(series(metrics))
     for label, sample in samples.labelled():
         traces = [page.add_trace(spans) for spans in _records_by_trace(sample.spans)]
         page.add_view(f"{label}: {sample.duration_ms:.0f} ms", traces, note=f"answered {sample.outcome}")

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from opentelemetry.metrics import Meter
-from opentelemetry.sdk.metrics.export import MetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricReader, MetricsData
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
@@ -54,7 +54,9 @@ class ExportPipeline:
                  extra_processors: Sequence[SpanProcessor] = (),
                  file: OtlpJsonFileProcessor | None = None,
                  logs: ExportSettings | None = None, metrics: ExportSettings | None = None,
-                 outcomes: Mapping[int, str] = OUTCOMES):
+                 outcomes: Mapping[int, str] = OUTCOMES, keep_metrics: bool = False):
+        """``keep_metrics``: also keep every service's metric points in memory (a load run's
+        page shows the histograms), even with metric export off."""
         self.settings = settings
         self.counter = EndedSpanCounter()
         self.file = file
@@ -66,7 +68,10 @@ class ExportPipeline:
         self.metric_destinations = [MetricDestination(name, metric_settings, policy)
                                     for name in _with_file(metrics, file, "metrics")]
         self._telemetry: Telemetry | None = None
-        self.span_metrics = SpanMetrics(self._meter, outcomes) if self.metric_destinations else None
+        self._kept: list[InMemoryMetricReader] = []
+        self._keep_metrics = keep_metrics
+        measured = self.metric_destinations or keep_metrics
+        self.span_metrics = SpanMetrics(self._meter, outcomes) if measured else None
         self.processors: tuple[SpanProcessor, ...] = (
             self.counter, *extra_processors, *([file] if file else []),
             *([self.span_metrics] if self.span_metrics else []), *self.destinations)
@@ -78,11 +83,22 @@ class ExportPipeline:
         if self._telemetry is None:
             self._telemetry = Telemetry(self.processors, sampler=sampler,
                                         log_processors=self.log_destinations,
-                                        metric_readers=self._readers if self.metric_destinations else None)
+                                        metric_readers=self._readers if self.span_metrics else None)
         return self._telemetry
 
     def _readers(self) -> list[MetricReader]:
-        return [d.reader() for d in self.metric_destinations]
+        readers: list[MetricReader] = [d.reader() for d in self.metric_destinations]
+        if self._keep_metrics:
+            kept = InMemoryMetricReader()
+            self._kept.append(kept)
+            readers.append(kept)
+        return readers
+
+    def kept_metrics(self) -> list[MetricsData]:
+        """Every service's metric points so far (``keep_metrics``), as the SDK collects them."""
+        if self.span_metrics:
+            self.span_metrics.wait_ready(5.0)
+        return [data for reader in self._kept if (data := reader.get_metrics_data()) is not None]
 
     def _meter(self, service: str) -> Meter:
         assert self._telemetry is not None, "telemetry() first"
