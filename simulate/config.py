@@ -102,8 +102,17 @@ def check_range(flag: str, value: float) -> None:
     low, high = LIMITS[flag]
     if not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(_("argument {flag}: expected a number from {low} to {high}, got "
-                            "{value}").format(flag=flag, low=f"{low:g}", high=f"{high:g}",
-                                              value=f"{value:g}"))
+                            "{value}").format(flag=flag, low=number(low), high=number(high),
+                                              value=number(value)))
+
+
+def number(value: float) -> str:
+    """1000000000 -> 1,000,000,000 and 0.001 -> 0.001: never 1e+09 in a message."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e18:
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0")
 
 
 def available_cores() -> int:
@@ -146,7 +155,7 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
         name = name.strip().lower()
         if name not in FAILURES:
             raise ConfigError(_("argument --failure-rate: unknown failure {name} (choose from "
-                                "{choices})").format(name=repr(name), choices=", ".join(FAILURES)))
+                                "{choices})").format(name=repr(name), choices=_(", ").join(FAILURES)))
         if name in rates:
             raise ConfigError(_("argument --failure-rate: {name} is given twice").format(name=name))
         rate = probability(value)
@@ -172,6 +181,6 @@ def parse_optimizations(value: str | None) -> frozenset[str]:
         return frozenset(OPTIMIZATIONS)
     if unknown or not names:
         raise ConfigError(_("argument --optimize: unknown optimisation {name} (choose from "
-                            "{choices}, all)").format(name=", ".join(sorted(unknown)) or repr(value),
-                                                      choices=", ".join(OPTIMIZATIONS)))
+                            "{choices}, all)").format(name=_(", ").join(sorted(unknown)) or repr(value),
+                                                      choices=_(", ").join(OPTIMIZATIONS)))
     return frozenset(names)

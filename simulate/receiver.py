@@ -23,7 +23,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from rich.console import Console
 
 from .report.records import SpanRecord, attributes_of, from_otlp
-from .report.view import trace_table
+from .report.view import print_lines, trace_table
 
 Request = ExportTraceServiceRequest
 
@@ -152,7 +152,7 @@ class TreePrinter:
             traces = [(tid, self._pending.pop(tid)[1]) for tid in ready]
         for trace_id, spans in traces:
             self._console.print(f"trace {trace_id:032x}", style="bold")
-            self._console.print(trace_table(spans, width=self._console.width))
+            print_lines(self._console, trace_table(spans, width=self._console.width))
             self._console.print()
 
 

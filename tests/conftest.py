@@ -84,6 +84,9 @@ def clean_env(env: dict | None = None) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     clean.update(env or {})
     clean.setdefault("PYTHONIOENCODING", "utf-8")
+    # Prose wraps to the width, in a pipe too: wide enough that a test finds a sentence on
+    # one line (tests/test_widths.py checks the wrapping itself, at 60, 80 and 120).
+    clean["COLUMNS"] = (env or {}).get("COLUMNS", "200")
     return clean
 
 

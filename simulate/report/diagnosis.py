@@ -22,8 +22,8 @@ def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str
                                           message=failure.message)]
     if failure.detail:
         lines.append("   " + _("You can see the downstream response: {detail}").format(
-            detail=failure.detail))
-    path = ", ".join(s.name for s in report.spans if s.error)
+            detail=failure.detail_text()))
+    path = _(", ").join(s.name for s in report.spans if s.error)
     if jaeger_trace_url is None:
         lines.append("   " + _("The red spans are {path}; {span} holds the status message, "
                               "error.type and the exception event: add --html trace.html to click "

@@ -28,13 +28,13 @@ def problem_line(report: ExportReport) -> str:
     elif report.unconfirmed == missing:
         head = _("{missing} of {total} spans sent to {destination} are unconfirmed").format(**values)
     else:
-        parts = ", ".join(text.format(n=f"{n:,}") for n, text in (
+        parts = _(", ").join(text.format(n=f"{n:,}") for n, text in (
             (report.failed, _("{n} failed")), (report.unconfirmed, _("{n} unconfirmed")),
             (report.abandoned, _("{n} abandoned"))) if n)
         head = _("{missing} of {total} spans not delivered to {destination} ({parts})").format(
             parts=parts, **values)
-    reason = f": {report.reason}" if report.reason else ""
-    hint = f". {_(report.hint)}" if report.hint else "."
+    reason = _(": ") + report.reason if report.reason else ""
+    hint = _(". ") + _(report.hint) if report.hint else _(".")
     return f"⚠ {head}{reason}{hint}"
 
 

@@ -235,9 +235,9 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         outcomes = _("{ok} ok, {out_of_stock} out of stock, {declined} declined").format(
             ok=f"{o['ok']:,}", out_of_stock=f"{o['out_of_stock']:,}", declined=f"{o['declined']:,}")
         if o["errors"]:
-            outcomes += ", " + _("{n} errors").format(n=f"{o['errors']:,}")
+            outcomes += _(", ") + _("{n} errors").format(n=f"{o['errors']:,}")
         if o["interrupted"]:
-            outcomes += ", " + _("{n} interrupted").format(n=f"{o['interrupted']:,}")
+            outcomes += _(", ") + _("{n} interrupted").format(n=f"{o['interrupted']:,}")
         say(out, _("Orders: {total} in {seconds} s ({rate}/s): {outcomes}").format(
             total=f"{o['total']:,}", seconds=f"{data['wall_s']:.2f}",
             rate=f"{data['orders_per_s']:,.0f}", outcomes=outcomes))
@@ -251,7 +251,7 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         out.print(table)
         if summary.workers:
             rss = _("peak RSS per worker {list} MB").format(
-                list=", ".join(f"{w.peak_rss_mb:.0f}" for w in summary.workers))
+                list=_(", ").join(f"{w.peak_rss_mb:.0f}" for w in summary.workers))
         else:
             rss = _("peak RSS {mb} MB").format(mb=f"{data['peak_rss_mb']:.0f}")
         rates = _("({spans} spans/s, {rss})").format(spans=f"{data['spans_per_s']:,.0f}", rss=rss)

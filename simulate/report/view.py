@@ -10,23 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..i18n import _
+from .cells import cell_len, pad, wrap_text
 from .analysis import Analysis, Suggestion, Trace, analyse
 from .records import SpanRecord
 from .terminal import say
 
 
-def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord]]:
-    """Tree guides in the seed's style: ├─ for a middle child, └─ for the last."""
-    rows: list[tuple[str, SpanRecord]] = []
+def _prefixes(trace: Trace) -> list[tuple[str, str, SpanRecord]]:
+    """Tree guides in the seed's style: ├─ for a middle child, └─ for the last; and the
+    guide that runs on under the span (its children's │), for a second line."""
+    rows: list[tuple[str, str, SpanRecord]] = []
 
     def visit(span: SpanRecord, lead: str, last: bool, top: bool) -> None:
-        rows.append(("" if top else lead + ("└─ " if last else "├─ "), span))
         kids = trace.children(span)
         child_lead = "" if top else lead + ("   " if last else "│  ")
+        under = child_lead + ("│  " if kids else "   ")
+        rows.append(("" if top else lead + ("└─ " if last else "├─ "), under, span))
         for i, child in enumerate(kids):
             visit(child, child_lead, i == len(kids) - 1, False)
 
@@ -36,46 +38,70 @@ def _prefixes(trace: Trace) -> list[tuple[str, SpanRecord]]:
 
 
 def waterfall(span: SpanRecord, t0: int, t1: int, width: int) -> str:
-    """The span's place on the trace's time axis, ``width`` characters wide."""
+    """The span's place on the trace's time axis, at most ``width`` cells (no trailing blanks)."""
     scale = width / max(1, t1 - t0)
     start = min(width - 1, int((span.start_ns - t0) * scale))
     end = max(start + 1, min(width, round((span.end_ns - t0) * scale)))
-    return " " * start + "█" * (end - start) + " " * (width - end)
+    return " " * start + "█" * (end - start)
 
 
 def kind_label(kind: str) -> str:
-    """SERVER -> server (or the reader's word for it)."""
+    """SERVER -> server in English; the seed's and Jaeger's SERVER in Chinese."""
     return {"SERVER": _("server"), "CLIENT": _("client"), "INTERNAL": _("internal"),
             "PRODUCER": _("producer"), "CONSUMER": _("consumer")}.get(kind, kind.lower())
 
 
-def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> Table:
-    """The tree with a waterfall column that takes whatever width is left."""
+MIN_BAR = 10  # narrower than this, a waterfall says nothing
+
+
+def _cells(*parts: tuple[str, int, str]) -> Text:
+    """(text, width, style) columns side by side, one blank apart, trailing blanks cut."""
+    line = Text()
+    for i, (text, width, style) in enumerate(parts):
+        line.append(pad(text, width) if i < len(parts) - 1 else text, style=style)
+        if i < len(parts) - 1:
+            line.append(" ")
+    line.rstrip()
+    return line
+
+
+def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> list[Text]:
+    """The tree, each span's service and kind, and a waterfall that takes the cells left.
+    Every width is counted in terminal cells; no name is ever cut.  When a row does not
+    fit ``width`` with a useful waterfall, each span takes two lines: the tree, then its
+    service, kind and bar under it."""
     trace = Trace(spans)
     t0 = min(s.start_ns for s in trace.spans)
     t1 = max(s.end_ns for s in trace.spans)
-    rows = [(prefix, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}")
-            for prefix, span in _prefixes(trace)]
-    name_w = max(len(p) + len(label) for p, _unused, label in rows)
-    service_w = max(len(s.service) for s in trace.spans)
-    kind_w = max(len(kind_label(s.kind.name)) for s in trace.spans)
-    bar_w = max(10, min(60, width - name_w - service_w - kind_w - 3))
-    title = _("Trace: {spans} spans, {services} services, {ms} ms").format(
-        spans=len(trace.spans), services=len({s.service for s in trace.spans}),
-        ms=f"{(t1 - t0) / 1e6:.1f}")
-    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), show_edge=False,
-                  title=title, title_justify="left", title_style="bold")
-    table.add_column(_("span"), no_wrap=True)
-    table.add_column(_("service"), no_wrap=True, style="cyan")
-    table.add_column(_("kind"), no_wrap=True, style="dim")
+    rows = [(prefix, lead, span, f"{span.name} ({span.duration_ms:.0f}ms){' ✗' if span.error else ''}")
+            for prefix, lead, span in _prefixes(trace)]
+    heads = (_("span"), _("service"), _("kind"))
+    name_w = max(cell_len(heads[0]), *(cell_len(p + label) for p, _l, _s, label in rows))
+    service_w = max(cell_len(heads[1]), *(cell_len(s.service) for s in trace.spans))
+    kind_w = max(cell_len(heads[2]), *(cell_len(kind_label(s.kind.name)) for s in trace.spans))
+    wide = width - name_w - service_w - kind_w - 3 >= MIN_BAR
+    guide_w = 0 if wide else max(cell_len(lead) for _p, lead, _s, _l in rows)
+    left_w = name_w if wide else guide_w
+    bar_w = max(MIN_BAR, min(60, width - left_w - service_w - kind_w - 3))
     axis_end = f"{(t1 - t0) / 1e6:.0f} ms"
-    table.add_column("0" + axis_end.rjust(bar_w - 1), no_wrap=True, min_width=bar_w)
-    for prefix, span, label in rows:
+    axis = "0" + axis_end.rjust(bar_w - 1)
+    lines = [Text(_("Trace: {spans} spans, {services} services, {ms} ms").format(
+        spans=len(trace.spans), services=len({s.service for s in trace.spans}),
+        ms=f"{(t1 - t0) / 1e6:.1f}"), style="bold")]
+    if not wide:
+        lines.append(Text(heads[0], style="bold"))
+    lines.append(_cells((heads[0] if wide else "", left_w, "bold"), (heads[1], service_w, "bold"),
+                        (heads[2], kind_w, "bold"), (axis, bar_w, "bold")))
+    for prefix, lead, span, label in rows:
         style = "red" if span.error else ""
-        table.add_row(Text(prefix, style="dim") + Text(label, style=style), span.service,
-                      kind_label(span.kind.name),
-                      Text(waterfall(span, t0, t1, bar_w), style=style or "green"))
-    return table
+        tree = Text(prefix, style="dim") + Text(label, style=style)
+        details = ((span.service, service_w, "cyan"), (kind_label(span.kind.name), kind_w, "dim"),
+                   (waterfall(span, t0, t1, bar_w), bar_w, style or "green"))
+        if wide:
+            lines.append(tree + Text(" " * (name_w - tree.cell_len + 1)) + _cells(*details))
+        else:
+            lines += [tree, _cells((lead, guide_w, "dim"), *details)]
+    return lines
 
 
 def short_title(service: str) -> str:
@@ -101,31 +127,40 @@ def shown_suggestions(report: Analysis) -> list[Suggestion]:
     return [g for g in report.suggestions if g.saving_ms >= 0.5]
 
 
-def analysis_table(report: Analysis) -> Table:
-    """The seed's 性能分析, computed: total, slowest step, where time goes, suggestions."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")  # CJK text has no spaces to wrap at
-    grid.add_row(_("Total latency"), f"{report.total_ms:.1f} ms")
-    slow = report.slowest_step
-    grid.add_row(_("Slowest step"), f"{_service_title(slow.service)} ({slow.name}, "
-                                    f"{slow.duration_ms:.1f} ms)")
-    most = report.most_self_time
-    grid.add_row(_("Most own work"), _("{span} ({service}): {ms} ms outside its children").format(
-        span=most.name, service=most.service, ms=f"{most.self_ms:.1f}"))
-    grid.add_row(_("Own work/service"),
-                 ", ".join(f"{k} {v:.0f} ms" for k, v in report.services_ms.items()))
-    grid.add_row(_("Critical path"), " → ".join(report.critical_path))
+def analysis_lines(report: Analysis, width: int = 80) -> list[Text]:
+    """The seed's 性能分析, computed: total, slowest step, where time goes, suggestions;
+    a label column, then each value wrapped in the cells left (CJK counted as two)."""
+    slow, most = report.slowest_step, report.most_self_time
+    rows: list[tuple[str, str, str]] = [
+        (_("Total latency"), f"{report.total_ms:.1f} ms", ""),
+        (_("Slowest step"), f"{_service_title(slow.service)} ({slow.name}, {slow.duration_ms:.1f} ms)", ""),
+        (_("Most own work"), _("{span} ({service}): {ms} ms outside its children").format(
+            span=most.name, service=most.service, ms=f"{most.self_ms:.1f}"), ""),
+        (_("Own work/service"), _(", ").join(f"{k} {v:.0f} ms" for k, v in report.services_ms.items()), ""),
+        (_("Critical path"), " → ".join(report.critical_path), ""),
+    ]
     if report.failure:
         f = report.failure
         text = _("the trace shows the failure at {span} ({service}): {message}").format(
             span=f.span, service=f.service, message=f.message)
         if f.detail:
-            text += f"; {f.detail}"
-        grid.add_row(Text(_("Failure"), style="bold red"), Text(text, style="red"))
-    for i, g in enumerate(shown_suggestions(report)):
-        grid.add_row(_("Suggestions") if i == 0 else "", suggestion_line(g))
-    return grid
+            text += _("; ") + f.detail_text()
+        rows.append((_("Failure"), text, "red"))
+    rows += [(_("Suggestions") if i == 0 else "", suggestion_line(g), "bullet")
+             for i, g in enumerate(shown_suggestions(report))]
+    label_w = max(cell_len(label) for label, _v, _s in rows)
+    margin = " " * (label_w + 1)
+    lines: list[Text] = []
+    for label, value, style in rows:
+        hang = "  " if style == "bullet" else ""
+        wrapped = wrap_text(Text(value, style="red" if style == "red" else ""),
+                            max(MIN_BAR, width - label_w - 1), hang)
+        head = Text(pad(label, label_w) + " ", style="bold red" if style == "red" else "bold")
+        lines.append(head + wrapped[0])
+        lines += [Text(margin) + line for line in wrapped[1:]]
+    for line in lines:
+        line.rstrip()
+    return lines
 
 
 def _service_title(service: str) -> str:
@@ -137,16 +172,22 @@ def render(spans: Sequence[SpanRecord], console: Console, report: Analysis | Non
     """Print the view and the analysis; return the analysis."""
     report = report or analyse(spans)
     console.print()
-    console.print(trace_table(spans, width=console.width))
+    print_lines(console, trace_table(spans, width=console.width))
     console.print()
     console.print(Text(_("Performance analysis"), style="bold underline"))
-    console.print(analysis_table(report))
+    print_lines(console, analysis_lines(report, width=console.width))
     extent_ms = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
     if extent_ms - report.total_ms >= 0.5:
         say(console, _("The trace lasts {extent} ms and the response {total} ms: work the response "
                        "did not wait for (an asynchronous step) ends after it.").format(
             extent=f"{extent_ms:.1f}", total=f"{report.total_ms:.1f}"), style="dim")
     return report
+
+
+def print_lines(console: Console, lines: Sequence[Text]) -> None:
+    """Lines already fitted to the console: printed as they are, never cut again."""
+    for line in lines:
+        console.print(line, soft_wrap=True)
 
 
 def render_linked(linked: Sequence[SpanRecord], spans: Sequence[SpanRecord], console: Console) -> None:
@@ -161,4 +202,4 @@ def render_linked(linked: Sequence[SpanRecord], spans: Sequence[SpanRecord], con
                               "after the order").format(
             span=span.name, ms=f"{span.duration_ms:.0f}", service=span.service,
             kind=kind_label(span.kind.name), trace_id=f"{span.trace_id:032x}",
-            after=f"{(span.start_ns - order_start) / 1e6:.0f}"))
+            after=f"{(span.start_ns - order_start) / 1e6:.0f}"), indent="    ")

@@ -253,10 +253,10 @@ class ServeApp:
     def summary(self) -> str:
         with self._lock:
             total = sum(self._tally.values())
-            parts = ", ".join(f"{n:,} {what}" for what, n in self._tally.most_common())
-        text = _("Served {count} orders").format(count=f"{total:,}") + (f": {parts}" if parts else "")
+            parts = _(", ").join(f"{n:,} {what}" for what, n in self._tally.most_common())
+        text = _("Served {count} orders").format(count=f"{total:,}") + (_(": ") + parts if parts else "")
         if self._pages:
-            text += "; " + _("{count} trace pages written to {folder}").format(
+            text += _("; ") + _("{count} trace pages written to {folder}").format(
                 count=f"{self._pages.written:,}", folder=self.config.html_dir)
             if self._pages.skipped:
                 text += " " + _("({count} skipped: the writer fell behind)").format(

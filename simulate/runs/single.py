@@ -173,7 +173,7 @@ class SingleRun:
             out.print()
             link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
             for line in diagnosis(report, link):
-                say(out, line, style="red")
+                say(out, line, style="red", indent="   ")
 
 
 def _why_no_trace(outcome: OrderOutcome) -> str:

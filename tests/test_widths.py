@@ -1,0 +1,64 @@
+"""The terminal view, the analysis and every wrapped line, measured in terminal cells (a CJK
+character takes two): at 60, 80 and 120 columns, in a pipe, in English and in Chinese, no
+line is wider than the terminal, none ends in blanks, and nothing is cut."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import run_main
+
+SPANS = {"POST /api/orders", "create-order", "validate-order", "check-inventory", "db.query",
+         "process-payment", "authorize-payment", "save-order", "send-notification"}
+SERVICES = {"api-gateway", "order-service", "inventory-service", "payment-service",
+            "notification-service"}
+RUNS = {
+    "payment": ("--fail", "payment"),
+    "inventory": ("--fail", "inventory", "--optimize", "parallel"),
+    "async": ("--optimize", "async"),
+}
+
+
+def run(width: int, lang: str, scenario: str) -> list[str]:
+    result = run_main("--lang", lang, "--no-export", "--speed", "0", *RUNS[scenario],
+                      env={"COLUMNS": str(width)})
+    assert result.returncode == 0, result.stderr
+    return (result.stdout + result.stderr).splitlines()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("scenario", list(RUNS))
+def test_no_line_is_wider_than_the_terminal_and_nothing_is_cut(width, lang, scenario):
+    lines = run(width, lang, scenario)
+    for line in lines:
+        assert cell_len(line) <= width, f"{cell_len(line)} cells: {line!r}"
+        assert line == line.rstrip(), f"trailing blanks: {line!r}"
+        assert "…" not in line, f"cut: {line!r}"
+    text = "\n".join(lines)
+    # every span of the tree whole, with its duration; the failed ones keep their red ✗
+    tree = [re.search(r"([\w./ -]+?) \((\d+)ms\)( ✗)?", line) for line in lines]
+    names = {m.group(1).split("─ ")[-1].strip() for m in tree if m}
+    assert SPANS - {"save-order", "send-notification"} <= names, names
+    failed = {m.group(1).split("─ ")[-1].strip() for m in tree if m and m.group(3)}
+    if scenario == "payment":
+        assert failed == {"create-order", "process-payment", "authorize-payment"}
+    if scenario == "inventory":
+        assert {"create-order", "check-inventory"} <= failed
+    for service in SERVICES - ({"notification-service"} if scenario != "async" else set()):
+        assert re.search(rf"(^|\s){service}(\s|$)", text), service
+    # suggestions: a bullet never stands alone, a line never starts with closing punctuation
+    for line in lines:
+        assert line.strip() != "•"
+        assert not re.match(r"\s*[，。、：；）]", line), line
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_linked_trace_line_fits_in_a_pipe_with_its_trace_id_whole(width):
+    lines = run(width, "en", "async")
+    at = lines.index("Linked traces (follow the link in Jaeger)")
+    linked = "\n".join(lines[at + 1:at + 4])
+    assert re.search(r"\btrace [0-9a-f]{32}\b|\n\s+[0-9a-f]{32},", linked), linked
+    assert all(cell_len(line) <= width for line in lines[at:at + 4])
