@@ -18,6 +18,7 @@ from .tracing.sampling import probability
 from .tracing.settings import ExportSettings
 from .world.profile import OPTIMIZATIONS
 from .world.scenarios import FAILURES
+from .world.schedule import OpenLoop
 
 DEFAULT_JAEGER_URL = "http://localhost:16686"
 
@@ -39,12 +40,21 @@ class LoadPlan:
     workers: int = 1  # processes, each a whole simulation; rate and concurrency are totals
     id_offset: int = 0  # this machine's index: order ids stay disjoint across machines
     worker_index: int = 0  # which worker this plan is (set by the parent for each worker)
+    span_rate: float | None = None  # --span-rate: the run turns it into ``rate`` before it starts
+    ramp_s: float = 0.0  # --ramp: seconds to rise to the full rate (clients join over it)
+    stats_interval_s: float | None = None  # --stats-interval: a JSON line every S seconds
+
+    @property
+    def schedule(self) -> OpenLoop | None:
+        """When each order starts, for an open loop (--rate)."""
+        return OpenLoop(self.rate, self.ramp_s) if self.rate else None
 
     @property
     def planned_orders(self) -> int | None:
         """How many orders the run will place, when that is known in advance."""
-        by_rate = (math.ceil(self.duration_s * self.rate - 1e-9)
-                   if self.duration_s is not None and self.rate else None)
+        schedule = self.schedule
+        by_rate = (math.ceil(schedule.count(self.duration_s) - 1e-9)
+                   if self.duration_s is not None and schedule else None)
         known = [n for n in (self.orders, by_rate) if n is not None]
         return min(known) if known else None
 
@@ -95,7 +105,27 @@ LIMITS: dict[str, tuple[float, float]] = {
     "--jitter": (0, 3),  # sigma of a log-normal: 3 already means 20x swings
     "--workers": (1, 256),
     "--id-offset": (0, 1_000_000),
+    "--span-rate": (0.01, 10_000_000),  # spans per simulated second
+    "--ramp": (0, 86_400),  # seconds
+    "--stats-interval": (0.1, 3_600),  # seconds
 }
+
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_seconds(flag: str, value: str | None) -> float | None:
+    """``30s``, ``2m``, ``500ms``, ``1h`` or plain seconds (``45``)."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    unit = next((u for u in sorted(UNITS, key=len, reverse=True) if text.endswith(u)), "")
+    try:
+        seconds = float(text[:len(text) - len(unit)]) * UNITS.get(unit, 1)
+    except ValueError:
+        raise ConfigError(_("argument {flag}: expected a duration such as 30s, 2m or 45, got "
+                            "{value}").format(flag=flag, value=repr(value))) from None
+    check_range(flag, seconds)
+    return seconds
 
 
 def check_range(flag: str, value: float) -> None:

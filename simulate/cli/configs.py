@@ -13,6 +13,7 @@ from ..config import (
     check_range,
     parse_failure_rates,
     parse_optimizations,
+    parse_seconds,
     parse_workers,
 )
 from ..i18n import _
@@ -22,7 +23,8 @@ from ..tracing.settings import resolve
 
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
     """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
-    load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
+    load_only = {"--rate": args.rate, "--span-rate": args.span_rate, "--ramp": args.ramp,
+                 "--stats-interval": args.stats_interval, "--concurrency": args.concurrency,
                  "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed,
                  "--workers": args.workers, "--id-offset": args.id_offset}
     if args.orders is None and args.duration is None:
@@ -32,12 +34,16 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
                            "S)").format(flag=used[0]))
         return None
     for flag, value in (("--orders", args.orders), ("--duration", args.duration),
-                        ("--rate", args.rate), ("--concurrency", args.concurrency),
+                        ("--rate", args.rate), ("--span-rate", args.span_rate),
+                        ("--concurrency", args.concurrency),
                         ("--jitter", args.jitter)):
         if value is not None:
             check_range(flag, value)
     if args.rate is not None and args.concurrency is not None:
         parser.error(_("argument --rate: not allowed with --concurrency (open loop or closed loop)"))
+    if args.span_rate is not None and (args.rate is not None or args.concurrency is not None):
+        parser.error(_("argument --span-rate: not allowed with --rate or --concurrency (one "
+                       "target)"))
     single_only = (("--fail", args.fail, _("argument --fail: not in load mode (use --failure-rate)")),
                    ("--compare", args.compare, _("argument --compare: not in load mode")),
                    ("--log-format", args.log_format != "emoji",
@@ -65,7 +71,9 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
                     concurrency=args.concurrency or workers,
                     failure_rates=parse_failure_rates(args.failure_rate),
                     jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed, workers=workers,
-                    id_offset=id_offset)
+                    id_offset=id_offset, span_rate=args.span_rate,
+                    ramp_s=parse_seconds("--ramp", args.ramp) or 0.0,
+                    stats_interval_s=parse_seconds("--stats-interval", args.stats_interval))
 
 
 def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:

@@ -126,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="place orders for S simulated seconds (with --orders: whichever ends first)")
     load.add_argument("--rate", type=float, metavar="R",
                       help="open loop: start R orders per simulated second, evenly spaced")
+    load.add_argument("--span-rate", type=float, metavar="S",
+                      help="open loop in spans: S spans per simulated second (an order makes 5 to "
+                           "11 spans, by the failure mix and --optimize; the orders/s this means "
+                           "is printed before the run); not with --rate or --concurrency")
+    load.add_argument("--ramp", metavar="D",
+                      help="rise from 0 to the full --rate/--span-rate over D (30s, 2m, or "
+                           "seconds), so a collector is not hit at full rate from the first "
+                           "second; with --concurrency, the clients join one by one over D")
+    load.add_argument("--stats-interval", metavar="S",
+                      help="every S seconds (30s, 1m...) write the live numbers as a JSON line on "
+                           "stdout: orders, orders/s, spans/s, queue, each destination's export "
+                           "counts and error; the summary then goes to stderr")
     load.add_argument("--concurrency", type=int, metavar="C",
                       help="closed loop: C clients, each placing its next order when the last ends "
                            "(default 1; not with --rate)")

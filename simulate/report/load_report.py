@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from ..i18n import _
@@ -16,6 +16,7 @@ from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
 from ..tracing.otlp_file import FileReport
 from .export_summary import file_line, problem_line
+from .progress import Live, fit, progress_fields, stats_record
 from .terminal import say
 
 ROOT_SPAN = "POST /api/orders"
@@ -47,7 +48,8 @@ class Snapshot:
     outcomes: Outcomes
     spans: int  # ended so far
     queue: int  # spans waiting for the exporter
-    export: str  # "" while all is well, else e.g. "export: failing (UNAVAILABLE), 5,120 ..."
+    exports: tuple[ExportReport, ...] = ()  # each destination's account so far
+    target_rate: float | None = None  # open loop: the orders/s asked for now (a ramp rises)
 
 
 class ProgressSource(Protocol):
@@ -56,55 +58,73 @@ class ProgressSource(Protocol):
     def snapshot(self) -> Snapshot: ...
 
 
-def _status(now: Snapshot, elapsed: float) -> str:
-    line = _("failed {failed} | {orders} orders/s | {spans} spans/s | queue {queue}").format(
-        failed=f"{now.outcomes.failed:,}", orders=f"{now.outcomes.total / elapsed:,.0f}",
-        spans=f"{now.spans / elapsed:,.0f}", queue=f"{now.queue:,}")
-    return f"{line} | {now.export}" if now.export else line
+def live(run: ProgressSource, elapsed_s: float) -> Live:
+    snap = run.snapshot()
+    return Live(snap.outcomes.total, run.planned, snap.outcomes.failed, elapsed_s, snap.spans,
+                snap.queue, snap.exports, snap.target_rate)
 
 
 @contextlib.contextmanager
-def progress_display(run: ProgressSource, console: Console, enabled: bool,
-                     plain: bool = False) -> Iterator[Callable[[], None]]:
+def progress_display(run: ProgressSource, console: Console, enabled: bool, plain: bool = False,
+                     stats: Callable[[dict[str, Any]], None] | None = None, stats_s: float = 5.0,
+                     ) -> Iterator[Callable[[], None]]:
     """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
     10 times a second, and once more at the end with the final count; with ``plain`` (a
-    pipe, a CI log) it prints a line every 5 s, and at once when export starts failing."""
-    started, last, told = time.monotonic(), [time.monotonic()], [""]
+    pipe, a CI log) it prints a line every 5 s, and at once when export starts failing;
+    ``stats`` gets a record every ``stats_s`` seconds and a final one (--stats-interval).
+    The line is fitted to the width: the count stays, the export state goes last."""
+    started = time.monotonic()
+    last = {"plain": started, "bar": started, "stats": started}
+    told = [False]
+
+    before: list[Live | None] = [None]
+
+    def record(now: float, final: bool = False) -> None:
+        if stats and (final or now - last["stats"] >= stats_s):
+            last["stats"] = now
+            state = live(run, now - started)
+            stats({**stats_record(state, before[0]), "final": final})
+            before[0] = state
+
     if not enabled:
         def plain_tick() -> None:
             now = time.monotonic()
+            record(now)
             if not plain:
                 return
-            snap = run.snapshot()
-            if now - last[0] >= 5 or (snap.export and not told[0]):
-                last[0], told[0] = now, snap.export
-                done = f"{snap.outcomes.total:,}" + (f"/{run.planned:,}" if run.planned else "")
-                say(console, _("orders {done} | {status}").format(
-                    done=done, status=_status(snap, max(now - started, 1e-6))))
+            state = live(run, now - started)
+            failing = any(r.not_delivered for r in state.exports)
+            if now - last["plain"] >= 5 or (failing and not told[0]):
+                last["plain"], told[0] = now, failing
+                say(console, fit(progress_fields(state), console.width))
         yield plain_tick
+        record(time.monotonic(), final=True)
         return
-    # The count never gives way: the bar takes what is left, the status is cut first.
-    columns = [BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=8)),
-               MofNCompleteColumn(table_column=Column(no_wrap=True)),
-               TextColumn("{task.fields[status]}",
-                          table_column=Column(ratio=4, no_wrap=True, overflow="ellipsis")),
+    columns = [BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=BAR_MIN)),
+               TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True)),
                TimeElapsedColumn(table_column=Column(no_wrap=True))]
     with Progress(*columns, console=console, transient=False, expand=True) as progress:
         task = progress.add_task("orders", total=run.planned, status="")
 
         def update() -> None:
-            snap = run.snapshot()
-            progress.update(task, completed=snap.outcomes.total,
-                            status=_status(snap, max(time.monotonic() - started, 1e-6)))
+            state = live(run, max(time.monotonic() - started, 1e-6))
+            room = console.width - BAR_MIN - ELAPSED_W - 2
+            progress.update(task, completed=state.done, status=fit(progress_fields(state), room))
 
         def tick() -> None:
             now = time.monotonic()
-            if now - last[0] >= 0.1:
-                last[0] = now
+            record(now)
+            if now - last["bar"] >= 0.1:
+                last["bar"] = now
                 update()
 
         yield tick
         update()  # the last frame shows the final count, whenever the last tick was
+    record(time.monotonic(), final=True)
+
+
+BAR_MIN = 8
+ELAPSED_W = 7  # 0:00:00
 
 
 # Waits ending this late on average (simulated ms) mean the latencies shown are not the
@@ -241,7 +261,8 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         say(out, _("Orders: {total} in {seconds} s ({rate}/s): {outcomes}").format(
             total=f"{o['total']:,}", seconds=f"{data['wall_s']:.2f}",
             rate=f"{data['orders_per_s']:,.0f}", outcomes=outcomes))
-        table = Table(title=_("Latency per span (ms)"), title_justify="left")
+        say(out, _("Latency per span (ms)"), style="italic")
+        table = Table()
         for column, justify in ((_("span"), "left"), (_("count"), "right"), ("p50", "right"),
                                 ("p95", "right"), ("p99", "right"), ("max", "right")):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]

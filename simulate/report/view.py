@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..i18n import _
-from .cells import cell_len, pad, wrap_text
 from .analysis import Analysis, Suggestion, Trace, analyse
+from .cells import cell_len, pad, wrap_text
 from .records import SpanRecord
 from .terminal import say
 

@@ -6,13 +6,17 @@ import contextlib
 import gc
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import IO
 
 from rich.console import Console
 
+from ..config import RunConfig
 from ..i18n import _
 from ..report.export_summary import delivered_line, file_line, problem_line
+from ..report.load_report import ProgressSource, progress_display
+from ..report.progress import json_lines
 from ..report.terminal import resilient, say
 from ..tracing.otlp_file import OtlpJsonFileProcessor
 from ..tracing.pipeline import ExportPipeline
@@ -113,6 +117,21 @@ def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bo
             say(err, line, style="yellow")
         elif not quiet:
             say(out, line, style="dim")
+
+
+def watch(run: ProgressSource, config: RunConfig, out: Console) -> AbstractContextManager[Callable[[], None]]:
+    """A load run's live display: JSON lines on stdout with --stats-interval, else a bar on
+    a terminal or a plain line in a pipe (nothing with --json)."""
+    stats_s = config.load.stats_interval_s if config.load else None
+    if stats_s:
+        return progress_display(run, out, enabled=False, stats=json_lines(out), stats_s=stats_s)
+    return progress_display(run, out, enabled=out.is_terminal and not config.json,
+                            plain=not out.is_terminal and not config.json)
+
+
+def summary_console(config: RunConfig, out: Console, err: Console) -> Console:
+    """Where the summary goes: stderr when stdout carries the --stats-interval lines."""
+    return err if config.load and config.load.stats_interval_s else out
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:
