@@ -16,6 +16,7 @@ __all__ = ["cell_len", "pad", "wrap_spans", "wrap", "wrap_text"]
 
 NO_LINE_START = set("，。、：；！？）」』》】〉”’…%,.:;!?)]}")
 NO_LINE_END = set("（「『《【〈“‘([{")
+UNITS = {"ms", "s", "MB", "µs"}  # "30 ms" stays on one line
 
 
 def pad(text: str, width: int) -> str:
@@ -50,8 +51,10 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
     for start, end, space in _atoms(text):
         if units:
             before, first = text[units[-1][1] - 1], text[start]
-            breakable = space or ((_wide(before) or _wide(first))
-                                  and first not in NO_LINE_START and before not in NO_LINE_END)
+            unit = before.isdigit() and text[start:end].rstrip(",.;:)，。；：）") in UNITS
+            breakable = (space and not unit) or (
+                (_wide(before) or _wide(first)) and first not in NO_LINE_START
+                and before not in NO_LINE_END)
             if not breakable:
                 units[-1] = (units[-1][0], end, units[-1][2])
                 continue
