@@ -18,6 +18,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 CATALOGS = {"zh": "zh_CN"}  # language code -> catalog folder
 
 _active: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+TAGS = {"en": "en", "zh": "zh-CN"}  # language code -> BCP 47 tag, for <html lang>
 
 
 def language_from(flag: str | None, env: Mapping[str, str] | None = None) -> str:
@@ -29,11 +31,17 @@ def language_from(flag: str | None, env: Mapping[str, str] | None = None) -> str
 
 def use(language: str) -> str:
     """Speak ``language`` from now on (English if there is no catalog for it)."""
-    global _active
+    global _active, _language
     folder = CATALOGS.get(language)
     _active = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[folder], fallback=True)
                if folder else gettext.NullTranslations())
-    return language if folder else "en"
+    _language = language if folder else "en"
+    return _language
+
+
+def current_tag() -> str:
+    """The language spoken now as a BCP 47 tag (``zh-CN``), for a page's ``<html lang>``."""
+    return TAGS.get(_language, _language)
 
 
 def _(message: str) -> str:

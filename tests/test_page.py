@@ -191,7 +191,8 @@ def test_load_run_summary_histograms_and_sample_traces(browser, page):
     assert path.stat().st_size < 400_000
     show(browser, path)
     summary = browser.find_element(By.CSS_SELECTOR, ".load").text
-    assert "Orders: 2,000 orders" in summary and "declined" in summary and "Spans: " in summary
+    assert "Orders: 2,000 in" in summary and "declined" in summary and "Spans: " in summary
+    assert "NaN" not in summary and "undefined" not in summary
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist rect")) > 100
     # one chart per operation: 9 span names, db.query once per query (SELECT, INSERT)
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist")) == 11

@@ -79,7 +79,6 @@ class ServeApp:
         self.clock, self.store, self._out, self._err = clock, store, out, err
         self._print_lock = threading.Lock()  # one line at a time from the handler threads
         self._log = TraceLog(store)
-        self._page = serve_page(jaeger=config.export.exports_otlp).encode()
         self._worlds: dict[frozenset[str], World] = {}
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
         # trace id -> the order's answer and switches, for its page's title (bounded)
@@ -126,7 +125,10 @@ class ServeApp:
         return routes[name](request, *args)
 
     def _page_reply(self, request: Request) -> Reply:
-        return Reply(200, self._page, "text/html; charset=utf-8",
+        with self._lock:  # made per request: it says how many orders others placed already
+            served = sum(self._tally.values())
+        page = serve_page(jaeger=self.config.export.exports_otlp, served=served).encode()
+        return Reply(200, page, "text/html; charset=utf-8",
                      {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
 
     def _health(self, request: Request) -> Reply:

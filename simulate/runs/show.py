@@ -31,9 +31,9 @@ def _label(spans: list[SpanRecord]) -> tuple[str, str]:
     root = next((s for s in spans if s.parent_id not in {x.span_id for x in spans}), spans[0])
     duration = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
     errors = sum(s.error for s in spans)
-    count = f"{len(spans)} span" + ("s" if len(spans) != 1 else "")
-    note = f"{count}, trace {spans[0].trace_id:032x}" + (
-        f", {errors} failed" if errors else "")
+    count = _("1 span") if len(spans) == 1 else _("{n} spans").format(n=len(spans))
+    note = _("{count}, trace {trace_id}").format(count=count, trace_id=f"{spans[0].trace_id:032x}") + (
+        _(", ") + _("{n} failed").format(n=errors) if errors else "")
     return f"{root.name} ({root.service}) {duration:.0f} ms", note
 
 
@@ -50,7 +50,8 @@ def run_show(path: str, html: str | None, open_page: bool) -> int:
         return input_error(str(exc))
     traces = by_trace(records)
     page = Page(f"ordertrace: {Path(path).name}",
-                f"{len(records)} spans in {len(traces)} traces from {path}")
+                _("{spans} spans in {traces} traces from {path}").format(
+                    spans=len(records), traces=len(traces), path=path))
     for spans in traces.values():
         title, note = _label(spans)
         page.add_view(title, [page.add_trace(spans)], note=note)
