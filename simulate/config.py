@@ -145,6 +145,20 @@ def number(value: float) -> str:
     return f"{value:,.6f}".rstrip("0")
 
 
+def check_resource_attributes(env: Mapping[str, str] | None = None) -> None:
+    """OTEL_RESOURCE_ATTRIBUTES as the spec writes it, ``key=value,...``: a bad entry is one
+    line and exit 2 here, not a warning per entry from the SDK and a run without it."""
+    raw = (os.environ if env is None else env).get("OTEL_RESOURCE_ATTRIBUTES", "")
+    if not raw.strip():
+        return
+    for number, entry in enumerate(raw.split(","), 1):
+        key, sep, _value = entry.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(_("OTEL_RESOURCE_ATTRIBUTES: entry {number} ({entry}) is not key=value "
+                                "(an empty entry is a stray comma)").format(
+                number=number, entry=repr(entry)))
+
+
 def available_cores() -> int:
     """What --workers auto means: the cores this process may use, a container's CPU limit
     included (cgroup v2 cpu.max), not the machine's."""

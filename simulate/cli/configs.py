@@ -11,6 +11,7 @@ from ..config import (
     RunConfig,
     ServeConfig,
     check_range,
+    check_resource_attributes,
     parse_failure_rates,
     parse_optimizations,
     parse_seconds,
@@ -86,6 +87,7 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)
         sampler = resolve_sampler()
+        check_resource_attributes()
         if args.compare and not optimizations:
             raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
         plan = _load_plan(parser, args)
@@ -110,6 +112,7 @@ def serve_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> S
         settings = resolve("none" if args.no_export else args.exporter, args.endpoint,
                            protocol=args.protocol)
         sampler = resolve_sampler()
+        check_resource_attributes()
     except ValueError as exc:
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL

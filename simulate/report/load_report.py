@@ -224,20 +224,20 @@ def _pace_line(summary: LoadSummary) -> str | None:
     skipped = f"{pace.not_started:,}"
     if held:
         text = (_("target {target}/s, achieved {achieved}/s: export could not keep up (new orders "
-                  "waited {held} s for the exporter; {skipped} orders not started); the latencies "
+                  "waited {held} s for the exporter; {skipped} scheduled starts missed); the latencies "
                   "above are the simulated system's, not the exporter's") if target else
                 _("achieved {achieved}/s: export could not keep up (new orders waited {held} s for "
                   "the exporter); the latencies above are the simulated system's, not the "
                   "exporter's"))
     elif not pace.fell_behind:  # slots dropped, waits on time
         text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up "
-                  "({skipped} orders not started); try a lower --rate, or --speed 0")
+                  "({skipped} scheduled starts missed); try a lower --rate, or --speed 0")
                 if target else _("achieved {achieved}/s: this machine could not keep up "
-                                 "({skipped} orders not started); try --speed 0"))
+                                 "({skipped} scheduled starts missed); try --speed 0"))
     else:
         text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up (its "
                   "waits ended {late} ms late on average, so the latencies above are longer than "
-                  "the simulated system's; {skipped} orders not started); try a lower --rate, or "
+                  "the simulated system's; {skipped} scheduled starts missed); try a lower --rate, or "
                   "--speed 0") if target else
                 _("achieved {achieved}/s: this machine could not keep up (its waits ended {late} ms "
                   "late on average, so the latencies above are longer than the simulated "

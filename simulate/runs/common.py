@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import socket
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import IO
@@ -132,6 +134,23 @@ def watch(run: ProgressSource, config: RunConfig, out: Console) -> AbstractConte
 def summary_console(config: RunConfig, out: Console, err: Console) -> Console:
     """Where the summary goes: stderr when stdout carries the --stats-interval lines."""
     return err if config.load and config.load.stats_interval_s else out
+
+
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def ui_answers(url: str, timeout_s: float = 0.3) -> bool:
+    """Whether a web UI listens at ``url`` (a TCP connect, nothing sent).  Only a loopback
+    address is tried; a remote one the user named is taken at its word."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname not in LOOPBACK:
+        return True
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:

@@ -13,6 +13,7 @@ from ..i18n import _
 from ..report.analysis import Analysis, analyse
 from ..report.compare import compare_note, compare_table, comparison
 from ..report.diagnosis import diagnosis
+from ..report.load_report import LATE_MS
 from ..report.logs import ConsoleLog, JsonLog
 from ..report.records import SpanRecord, from_readable
 from ..report.terminal import consoles, say
@@ -34,6 +35,7 @@ from .common import (
     input_error,
     open_output,
     print_export,
+    ui_answers,
 )
 from .pages import PageFile, SinglePage
 from .signals import stop_on_signals
@@ -99,6 +101,7 @@ class SingleRun:
         self.out, self.err, self.page = out, err, page
         self.quiet = config.json
         self.reports: list[Analysis] = []
+        self.jaeger = False  # the trace reached a Jaeger whose UI answers: links are worth printing
 
     def run(self) -> int:
         config, out, err = self.config, self.out, self.err
@@ -120,13 +123,26 @@ class SingleRun:
             say(err, _("interrupted: flushing the spans recorded so far"), style="yellow")
         finish_export(self.pipeline, self.stop, err, config.export.timeout_ms / 1000 + 0.5)
         delivered = all_delivered(self.pipeline)
+        # A link only where a Jaeger UI answers: the bundled receiver, or a bare collector,
+        # takes the spans but shows nothing at that address.
+        self.jaeger = delivered and config.export.exports_otlp and ui_answers(config.jaeger_url)
         if not self.stop.requested:
-            self._print_results(delivered)
+            self._print_results()
         print_export(self.pipeline, out, err, self.quiet)
-        if delivered and config.export.exports_otlp and not self.quiet:
+        if self.jaeger and not self.quiet:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
                     url=f"{config.jaeger_url}/trace/{report.trace_id}"))
+        elif delivered and config.export.exports_otlp and not self.quiet:
+            say(out, _("No Jaeger UI answers at {url}, so no trace link (--jaeger-url names "
+                       "yours).").format(url=config.jaeger_url), style="dim")
+        late = clock.mean_lateness_ms()
+        if late > LATE_MS and not self.stop.requested:
+            say(err, "⚠ " + _("this machine could not keep up: the simulation's waits ended {late} ms "
+                              "late on average, so the durations above are longer than the simulated "
+                              "system's and the slowest step may be wrong; run it again on a quieter "
+                              "machine, or with --speed 0 (exact timestamps)").format(
+                late=f"{late:.1f}"), style="yellow")
         if self.page:
             self.page.finish(self.reports, err if self.quiet else out)
         return final_status(self.stop, delivered)
@@ -153,9 +169,8 @@ class SingleRun:
             render(spans, self.out, report)
             render_linked(linked, spans, self.out)
 
-    def _print_results(self, delivered: bool) -> None:
+    def _print_results(self) -> None:
         config, out = self.config, self.out
-        reached_jaeger = delivered and config.export.exports_otlp
         if config.compare and len(self.reports) == 2:
             switches = sorted(config.optimizations)
             if config.json:
@@ -171,8 +186,9 @@ class SingleRun:
         elif self.reports and self.reports[0].failure:
             report = self.reports[0]
             out.print()
-            link = f"{config.jaeger_url}/trace/{report.trace_id}" if reached_jaeger else None
-            for line in diagnosis(report, link):
+            link = f"{config.jaeger_url}/trace/{report.trace_id}" if self.jaeger else None
+            page = self.page.target.path if self.page else None
+            for line in diagnosis(report, link, page):
                 say(out, line, style="red", indent="   ")
 
 
