@@ -14,8 +14,9 @@ from ..tracing.otlp_file import FileReport
 
 
 def delivered_line(report: ExportReport) -> str:
-    return "📤 " + _("Exported {count} spans to {destination}").format(
-        count=f"{report.exported:,}", destination=report.destination)
+    said = _("Exported 1 span to {destination}") if report.exported == 1 else _(
+        "Exported {count} spans to {destination}")
+    return "📤 " + said.format(count=f"{report.exported:,}", destination=report.destination)
 
 
 def problem_line(report: ExportReport) -> str:
@@ -40,7 +41,8 @@ def problem_line(report: ExportReport) -> str:
 
 def file_line(sink: FileReport) -> str:
     if sink.error is None:
-        return "💾 " + _("{count} spans written to {path} (OTLP/JSON lines)").format(
-            count=f"{sink.written:,}", path=sink.path)
+        said = _("1 span written to {path} (OTLP/JSON lines)") if sink.written == 1 else _(
+            "{count} spans written to {path} (OTLP/JSON lines)")
+        return "💾 " + said.format(count=f"{sink.written:,}", path=sink.path)
     return "⚠ " + _("could not write {path}: {error}; {count} spans not written").format(
         path=sink.path, error=sink.error, count=f"{sink.not_written:,}")

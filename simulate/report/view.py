@@ -85,9 +85,12 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> list[Text]:
     bar_w = max(MIN_BAR, min(60, width - left_w - service_w - kind_w - 3))
     axis_end = f"{(t1 - t0) / 1e6:.0f} ms"
     axis = "0" + axis_end.rjust(bar_w - 1)
-    lines = [Text(_("Trace: {spans} spans, {services} services, {ms} ms").format(
-        spans=len(trace.spans), services=len({s.service for s in trace.spans}),
-        ms=f"{(t1 - t0) / 1e6:.1f}"), style="bold")]
+    services = len({s.service for s in trace.spans})
+    title = (_("Trace: 1 span, 1 service, {ms} ms") if len(trace.spans) == 1 else
+             _("Trace: {spans} spans, 1 service, {ms} ms") if services == 1 else
+             _("Trace: {spans} spans, {services} services, {ms} ms"))
+    lines = [Text(title.format(spans=len(trace.spans), services=services, ms=f"{(t1 - t0) / 1e6:.1f}"),
+                  style="bold")]
     if not wide:
         lines.append(Text(heads[0], style="bold"))
     lines.append(_cells((heads[0] if wide else "", left_w, "bold"), (heads[1], service_w, "bold"),
