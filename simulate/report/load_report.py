@@ -64,10 +64,21 @@ def live(run: ProgressSource, elapsed_s: float) -> Live:
                 snap.queue, snap.exports, snap.target_rate)
 
 
+class Ticker:
+    """``tick()`` while the run goes; ``final()`` once everything is flushed: the last
+    --stats-interval record then holds the export's final counts."""
+
+    def __init__(self, tick: Callable[[], None], final: Callable[[], None]):
+        self._tick, self.final = tick, final
+
+    def __call__(self) -> None:
+        self._tick()
+
+
 @contextlib.contextmanager
 def progress_display(run: ProgressSource, console: Console, enabled: bool, plain: bool = False,
                      stats: Callable[[dict[str, Any]], None] | None = None, stats_s: float = 5.0,
-                     ) -> Iterator[Callable[[], None]]:
+                     ) -> Iterator[Ticker]:
     """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
     10 times a second, and once more at the end with the final count; with ``plain`` (a
     pipe, a CI log) it prints a line every 5 s, and at once when export starts failing;
@@ -97,8 +108,7 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool, plain
             if now - last["plain"] >= 5 or (failing and not told[0]):
                 last["plain"], told[0] = now, failing
                 say(console, fit(progress_fields(state), console.width))
-        yield plain_tick
-        record(time.monotonic(), final=True)
+        yield Ticker(plain_tick, lambda: record(time.monotonic(), final=True))
         return
     columns = [BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=BAR_MIN)),
                TextColumn("{task.fields[status]}", table_column=Column(no_wrap=True)),
@@ -118,9 +128,8 @@ def progress_display(run: ProgressSource, console: Console, enabled: bool, plain
                 last["bar"] = now
                 update()
 
-        yield tick
+        yield Ticker(tick, lambda: record(time.monotonic(), final=True))
         update()  # the last frame shows the final count, whenever the last tick was
-    record(time.monotonic(), final=True)
 
 
 BAR_MIN = 8

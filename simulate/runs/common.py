@@ -8,7 +8,7 @@ import socket
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import IO
 
@@ -17,7 +17,7 @@ from rich.console import Console
 from ..config import RunConfig
 from ..i18n import _
 from ..report.export_summary import delivered_line, file_line, problem_line
-from ..report.load_report import ProgressSource, progress_display
+from ..report.load_report import ProgressSource, Ticker, progress_display
 from ..report.progress import json_lines
 from ..report.terminal import resilient, say
 from ..tracing.otlp_file import OtlpJsonFileProcessor
@@ -121,7 +121,7 @@ def print_export(pipeline: ExportPipeline, out: Console, err: Console, quiet: bo
             say(out, line, style="dim")
 
 
-def watch(run: ProgressSource, config: RunConfig, out: Console) -> AbstractContextManager[Callable[[], None]]:
+def watch(run: ProgressSource, config: RunConfig, out: Console) -> AbstractContextManager[Ticker]:
     """A load run's live display: JSON lines on stdout with --stats-interval, else a bar on
     a terminal or a plain line in a pipe (nothing with --json)."""
     stats_s = config.load.stats_interval_s if config.load else None

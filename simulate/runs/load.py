@@ -307,6 +307,7 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             if stop.requested:
                 say(err, _("interrupted: orders in flight finished, flushing spans"), style="yellow")
             finish_export(run.pipeline, stop, err, run.flush_budget_s())
+            tick.final()
             summary = run.summary(wall_s, stop.requested)
             shown = summary_console(config, out, err)
             print_summary(summary, shown, err, as_json=config.json)

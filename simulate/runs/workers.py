@@ -251,6 +251,7 @@ def run_workers(config: RunConfig, stop: StopFlag | None = None) -> int:
         started = time.monotonic()
         with watch(fleet, config, out) as tick:
             fleet.run(tick)
+        tick.final()
         if stop.requested:
             say(err, _("interrupted: every worker stopped and flushed"), style="yellow")
         summary = fleet.summary(time.monotonic() - started)
