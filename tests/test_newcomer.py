@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import free_port, run_main, run_flow
+from conftest import free_port, run_flow, run_main
 from simulate.receiver import OtlpReceiver
 
 

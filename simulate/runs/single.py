@@ -11,7 +11,7 @@ from rich.console import Console
 from ..config import RunConfig
 from ..i18n import _
 from ..report.analysis import Analysis, analyse
-from ..report.compare import compare_note, compare_table, comparison
+from ..report.compare import compare_note, compare_table, compare_title, comparison
 from ..report.diagnosis import diagnosis
 from ..report.load_report import LATE_MS
 from ..report.logs import ConsoleLog, JsonLog
@@ -177,6 +177,7 @@ class SingleRun:
                 out.print_json(data=comparison(self.reports[0], self.reports[1], switches))
             else:
                 out.print()
+                say(out, compare_title(switches), style="italic")
                 out.print(compare_table(self.reports[0], self.reports[1], switches))
                 note = compare_note(self.reports[0], self.reports[1], switches)
                 if note:
