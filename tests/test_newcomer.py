@@ -72,13 +72,14 @@ def test_a_bad_resource_attributes_variable_is_one_line_and_exit_2(command, valu
 
 
 def test_a_good_resource_attributes_variable_reaches_the_spans():
+    """Percent-encoded values decoded, on every service's resource."""
+    env = {"OTEL_RESOURCE_ATTRIBUTES": "team=checkout,region=eu%2Dwest"}
     with OtlpReceiver() as receiver:
-        result = run_main("--speed", "0", "--no-view", "--endpoint", receiver.endpoint,
-                          env={"OTEL_RESOURCE_ATTRIBUTES": "team=checkout,region=eu%2Dwest"})
-        assert result.returncode == 0, result.stderr
+        assert run_main("--speed", "0", "--no-view", "--endpoint", receiver.endpoint, env=env).returncode == 0
         assert receiver.wait_for_spans(11)
-        resource = receiver.spans()[0].resource
-    assert resource["team"] == "checkout" and resource["region"] == "eu-west"
+        resources = [received.resource for received in receiver.spans()]
+    assert len({r["service.name"] for r in resources}) == 5
+    assert all(r["team"] == "checkout" and r["region"] == "eu-west" for r in resources)
 
 
 def test_one_span_is_one_span():
