@@ -86,7 +86,7 @@ def clean_env(env: dict | None = None) -> dict:
     clean.setdefault("PYTHONIOENCODING", "utf-8")
     # Prose wraps to the width, in a pipe too: wide enough that a test finds a sentence on
     # one line (tests/test_widths.py checks the wrapping itself, at 60, 80 and 120).
-    clean["COLUMNS"] = (env or {}).get("COLUMNS", "200")
+    clean["COLUMNS"] = (env or {}).get("COLUMNS", "1000")
     return clean
 
 
@@ -127,6 +127,16 @@ class Running:
         for reader in self._readers:
             reader.join(5)
         return status
+
+
+@pytest.fixture
+def jaeger_ui():
+    """The address of something listening where a Jaeger UI would (a run prints a trace link
+    only when one answers there)."""
+    with socket.socket() as ui:
+        ui.bind(("127.0.0.1", 0))
+        ui.listen()
+        yield f"http://127.0.0.1:{ui.getsockname()[1]}"
 
 
 def viewport(driver, width: int, height: int) -> None:

@@ -133,7 +133,7 @@ class SingleRun:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
                     url=f"{config.jaeger_url}/trace/{report.trace_id}"))
-        elif delivered and config.export.exports_otlp and not self.quiet:
+        elif delivered and config.export.exports_otlp and self.reports and not self.quiet:
             say(out, _("No Jaeger UI answers at {url}, so no trace link (--jaeger-url names "
                        "yours).").format(url=config.jaeger_url), style="dim")
         late = clock.mean_lateness_ms()
