@@ -110,7 +110,7 @@ def test_the_progress_bar_keeps_its_count_and_export_state_and_ends_on_the_final
     from rich.console import Console
 
     from simulate import i18n
-    from simulate.report.load_report import Outcomes, Snapshot, progress_display
+    from simulate.report.live import Outcomes, Snapshot, progress_display
     from simulate.tracing.accounting import ExportReport
 
     class Run:

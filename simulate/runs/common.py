@@ -17,7 +17,7 @@ from rich.console import Console
 from ..config import RunConfig
 from ..i18n import _
 from ..report.export_summary import delivered_line, file_line, problem_line
-from ..report.load_report import ProgressSource, Ticker, progress_display
+from ..report.live import ProgressSource, Ticker, progress_display
 from ..report.progress import json_lines
 from ..report.terminal import resilient, say
 from ..tracing.otlp_file import OtlpJsonFileProcessor

@@ -28,7 +28,8 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from ..config import LoadPlan, RunConfig
 from ..i18n import _
-from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary
+from ..report.live import Snapshot, Tally
+from ..report.load_report import LoadSummary, Pace, print_summary
 from ..report.terminal import consoles, say
 from ..tracing.export_processor import LOAD
 from ..tracing.histogram import SpanLatencies
@@ -80,24 +81,6 @@ def next_slot(slot: int, now_slot: int, per_s: float) -> tuple[int, int]:
     if passed > CATCH_UP_S * per_s:
         return now_slot, passed
     return slot + 1, 0
-
-
-class Tally:
-    """Counters only: memory does not grow with the number of orders."""
-
-    def __init__(self) -> None:
-        self._counts = dict.fromkeys(("ok", "out_of_stock", "declined", "errors", "interrupted"), 0)
-        self.done = 0
-        self._lock = threading.Lock()
-
-    def add(self, outcome: str) -> None:
-        with self._lock:
-            self._counts[outcome] += 1
-            self.done += 1
-
-    def outcomes(self) -> Outcomes:
-        with self._lock:
-            return Outcomes(**self._counts)
 
 
 class LoadRun:

@@ -31,14 +31,8 @@ from rich.console import Console
 
 from ..config import LoadPlan, RunConfig
 from ..i18n import _
-from ..report.load_report import (
-    LoadSummary,
-    Outcomes,
-    Pace,
-    Snapshot,
-    WorkerInfo,
-    print_summary,
-)
+from ..report.live import Outcomes, Snapshot
+from ..report.load_report import LoadSummary, Pace, WorkerInfo, print_summary
 from ..report.terminal import consoles, say
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
