@@ -188,3 +188,11 @@ def test_every_word_the_pages_say_is_in_the_catalog_and_translated():
     assert said == set(PAGE_WORDS)
     catalog = read_po(PO)
     assert [w for w in (*PAGE_WORDS, *LABELS) if not catalog.get(w)] == []
+
+
+def test_show_speaks_chinese_about_a_bad_file(tmp_path):
+    bad = tmp_path / "spans.jsonl"
+    bad.write_text("hello\n", encoding="utf-8")
+    result = run_main("show", str(bad), "--lang", "zh")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"main.py: 错误：{bad}:1: 不是 JSON：Expecting value（见 --help）"

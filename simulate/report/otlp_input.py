@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from ..i18n import _
 from ..tracing.otlp_file import map_ids
 from .records import SpanRecord, from_otlp
 
@@ -47,22 +48,23 @@ def _request(doc: Any, line: int) -> ExportTraceServiceRequest:
     elif isinstance(doc, dict) and ("scopeSpans" in doc or "resource" in doc):
         data = {"resourceSpans": [doc]}
     else:
-        raise InputError(line, "not OTLP trace data: expected an object with resourceSpans, "
-                               "or a ResourceSpans object with scopeSpans")
+        raise InputError(line, _("not OTLP trace data: expected an object with resourceSpans, "
+                                 "or a ResourceSpans object with scopeSpans"))
     try:
         map_ids(data, _as_base64)
         return json_format.ParseDict(data, ExportTraceServiceRequest(),
                                      ignore_unknown_fields=True)
     except (ValueError, json_format.ParseError) as exc:
-        raise InputError(line, f"invalid OTLP/JSON: {str(exc).splitlines()[0][:200]}") from None
+        raise InputError(line, _("invalid OTLP/JSON: {reason}").format(
+            reason=str(exc).splitlines()[0][:200])) from None
 
 
 def _check(records: list[SpanRecord], line: int) -> list[SpanRecord]:
     for record in records:
         if not record.trace_id or not record.span_id:
-            raise InputError(line, f"span {record.name!r} has no traceId or spanId")
+            raise InputError(line, _("span {name} has no traceId or spanId").format(name=repr(record.name)))
         if record.end_ns < record.start_ns:
-            raise InputError(line, f"span {record.name!r} ends before it starts")
+            raise InputError(line, _("span {name} ends before it starts").format(name=repr(record.name)))
     return records
 
 
@@ -74,13 +76,14 @@ def _documents(text: str) -> list[tuple[int, Any]]:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         first_alone = _loads(lines[0][1]) if lines else None
         if whole.msg != "Extra data" and first_alone is None:
-            raise InputError(whole.lineno, f"not JSON: {whole.msg}") from None
+            raise InputError(whole.lineno, _("not JSON: {reason}").format(reason=whole.msg)) from None
     docs = []
     for number, line in lines:
         try:
             docs.append((number, json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise InputError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
+            raise InputError(number, _("not JSON: {reason} (column {column})").format(
+                reason=exc.msg, column=exc.colno)) from None
     return docs
 
 
@@ -94,12 +97,12 @@ def _loads(line: str) -> Any:
 def read_spans(text: str) -> list[SpanRecord]:
     """Every span in an OTLP/JSON text, each once (a span exported twice counts once)."""
     if not text.strip():
-        raise InputError(1, "empty file: no spans")
+        raise InputError(1, _("empty file: no spans"))
     seen: dict[tuple[int, int], SpanRecord] = {}
     for line, doc in _documents(text):
         for record in _check(from_otlp(_request(doc, line)), line):
             seen.setdefault((record.trace_id, record.span_id), record)
     if not seen:
-        raise InputError(1, "no spans in the file")
+        raise InputError(1, _("no spans in the file"))
     return list(seen.values())
 

@@ -24,7 +24,7 @@ def _text(path: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(data[:exc.start].count(b"\n") + 1, "not UTF-8 text") from None
+        raise InputError(data[:exc.start].count(b"\n") + 1, _("not UTF-8 text")) from None
 
 
 def _label(spans: list[SpanRecord]) -> tuple[str, str]:
