@@ -9,6 +9,7 @@ exporter does then.
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from rich.console import Console
 
+from . import i18n
+from .i18n import _, speak_argparse
 from .report.records import SpanRecord, attributes_of, from_otlp
 from .report.view import print_lines, trace_table
 
@@ -163,18 +166,25 @@ def _print_flat(request: Request) -> None:
 
 
 def main() -> None:
+    flag = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--lang=")), None)
+    if "--lang" in sys.argv[1:-1]:
+        flag = sys.argv[sys.argv.index("--lang") + 1]
+    i18n.use(i18n.language_from(flag))
+    speak_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m simulate.receiver",
-        description="Listen for OTLP/gRPC traces and draw each one as a tree.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4317, help="port to listen on (default 4317)")
-    parser.add_argument("--flat", action="store_true", help="a line per span instead of trees")
+        description=_("Listen for OTLP/gRPC traces and draw each one as a tree."))
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    parser.add_argument("--port", type=int, default=4317, help=_("port to listen on (default 4317)"))
+    parser.add_argument("--flat", action="store_true", help=_("a line per span instead of trees"))
+    parser.add_argument("--lang", metavar="LANG", help=_("zh: messages in Chinese (as for main.py)"))
     args = parser.parse_args()
     receiver = OtlpReceiver(args.host, args.port, keep=False)
     printer = TreePrinter(Console(highlight=False))
     receiver.on_request = _print_flat if args.flat else printer.add
     receiver.start()
-    print(f"listening for OTLP/gRPC traces on {args.host}:{receiver.port} (Ctrl-C to stop)", flush=True)
+    print(_("listening for OTLP/gRPC traces on {host}:{port} (Ctrl-C to stop)").format(
+        host=args.host, port=receiver.port), flush=True)
     try:
         while True:
             time.sleep(0.25)

@@ -5,11 +5,10 @@ import argparse
 from typing import Any, NoReturn
 
 from .. import __version__
-from ..i18n import N_, _
+from ..i18n import N_, _, speak_argparse
 from ..report.cells import cell_len, wrap
 from ..tracing.settings import DEFAULT_ENDPOINT, EXPORTERS, PROTOCOLS
 from ..world.scenarios import FAILURES
-from .words import speak_argparse
 
 EPILOG = N_("""\
 environment (flags win over these; TRACES_ variants win over the generic ones):
