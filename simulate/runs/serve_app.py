@@ -35,6 +35,7 @@ from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import OrderOutcome, System, build_system, outcome_of
+from .common import ui_answers
 from .http_api import (
     OPTIMIZE_HEADER,
     HttpError,
@@ -127,9 +128,13 @@ class ServeApp:
     def _page_reply(self, request: Request) -> Reply:
         with self._lock:  # made per request: it says how many orders others placed already
             served = sum(self._tally.values())
-        page = serve_page(jaeger=self.config.export.exports_otlp, served=served).encode()
+        page = serve_page(jaeger=self._jaeger(), served=served).encode()
         return Reply(200, page, "text/html; charset=utf-8",
                      {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
+
+    def _jaeger(self) -> bool:
+        """Links to Jaeger only when the spans go to a collector and a Jaeger UI answers."""
+        return self.config.export.exports_otlp and ui_answers(self.config.jaeger_url)
 
     def _health(self, request: Request) -> Reply:
         if self.stopping:
@@ -173,7 +178,7 @@ class ServeApp:
         if page is None:
             raise HttpError(404, f"no trace {trace_id} here: not recorded (sampled out), or older "
                                  f"than the last {self.store.max_traces} kept")
-        jaeger = f"{self.config.jaeger_url}/trace/{trace_id}" if self.config.export.exports_otlp else None
+        jaeger = f"{self.config.jaeger_url}/trace/{trace_id}" if self._jaeger() else None
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
 
     # ------------------------------------------------------------ the worlds
