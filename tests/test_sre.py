@@ -87,3 +87,13 @@ def test_the_load_flags_need_load_mode():
     result = run_main("--ramp", "30s")
     assert result.returncode == 2
     assert "argument --ramp: only in load mode" in result.stderr
+
+
+def test_stats_lines_add_up_the_workers():
+    result = run_main("--workers", "2", "--orders", "200", "--rate", "100", "--speed", "0",
+                      "--stats-interval", "0.1", "--no-export", timeout=120)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    final = records[-1]
+    assert final["final"] and final["orders"]["done"] == 200 and final["spans"] == 200 * 11
+    assert "100.0 orders/s = 1,100 spans/s" in result.stderr  # said once, for the whole fleet

@@ -154,7 +154,9 @@ class Fleet:
                            ("ok", "out_of_stock", "declined", "errors", "interrupted")))
         exports = tuple(ExportReport.combined([s.exports[d] for s in snaps])
                         for d in range(min((len(s.exports) for s in snaps), default=0)))
-        return Snapshot(total, sum(s.spans for s in snaps), sum(s.queue for s in snaps), exports)
+        targets = [s.target_rate for s in snaps if s.target_rate is not None]
+        return Snapshot(total, sum(s.spans for s in snaps), sum(s.queue for s in snaps), exports,
+                        sum(targets) if targets else None)
 
     def run(self, tick: Any) -> None:
         for process in self.processes:
