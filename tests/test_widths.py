@@ -65,3 +65,35 @@ def test_the_linked_trace_line_fits_in_a_pipe_with_its_trace_id_whole(width):
     linked = "\n".join(lines[at + 1:at + 4])
     assert re.search(r"\btrace [0-9a-f]{32}\b|\n\s+[0-9a-f]{32},", linked), linked
     assert all(cell_len(line) <= width for line in lines[at:at + 4])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_on_a_terminal_the_failed_spans_are_red_with_their_mark(width, lang):
+    """A real colour terminal of each width: every failed span's row is red, name, duration
+    and ✗ whole, and no line is wider than the terminal."""
+    import io
+
+    from rich.console import Console
+
+    from conftest import run_flow
+    from simulate import i18n
+    from simulate.report.records import from_readable
+    from simulate.report.view import render
+
+    spans = from_readable(run_flow("payment").spans)
+    stream = io.StringIO()
+    console = Console(file=stream, width=width, force_terminal=True, color_system="standard")
+    i18n.use(lang)
+    try:
+        render(spans, console)
+    finally:
+        i18n.use("en")
+    def plain(line: str) -> str:
+        return re.sub(r"\x1b\[[0-9;]*m", "", line)
+
+    lines = stream.getvalue().splitlines()
+    for name in ("create-order", "process-payment", "authorize-payment"):
+        [row] = [line for line in lines if f"─ {name} (" in plain(line)]
+        assert re.search(rf"\x1b\[31m{name} \(\d+ms\) ✗", row), row  # red, whole, marked
+    assert all(cell_len(plain(line)) <= width for line in lines)

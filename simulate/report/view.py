@@ -54,6 +54,14 @@ def kind_label(kind: str) -> str:
 MIN_BAR = 10  # narrower than this, a waterfall says nothing
 
 
+def styled(*parts: tuple[str, str]) -> Text:
+    """Pieces each in its own style (``Text(a, style=s) + b`` would give all of it ``s``)."""
+    line = Text()
+    for text, style in parts:
+        line.append(text, style=style)
+    return line
+
+
 def _cells(*parts: tuple[str, int, str]) -> Text:
     """(text, width, style) columns side by side, one blank apart, trailing blanks cut."""
     line = Text()
@@ -97,7 +105,7 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80) -> list[Text]:
                         (heads[2], kind_w, "bold"), (axis, bar_w, "bold")))
     for prefix, lead, span, label in rows:
         style = "red" if span.error else ""
-        tree = Text(prefix, style="dim") + Text(label, style=style)
+        tree = styled((prefix, "dim"), (label, style))
         details = ((span.service, service_w, "cyan"), (kind_label(span.kind.name), kind_w, "dim"),
                    (waterfall(span, t0, t1, bar_w), bar_w, style or "green"))
         if wide:
@@ -158,7 +166,7 @@ def analysis_lines(report: Analysis, width: int = 80) -> list[Text]:
         hang = "  " if style == "bullet" else ""
         wrapped = wrap_text(Text(value, style="red" if style == "red" else ""),
                             max(MIN_BAR, width - label_w - 1), hang)
-        head = Text(pad(label, label_w) + " ", style="bold red" if style == "red" else "bold")
+        head = styled((pad(label, label_w) + " ", "bold red" if style == "red" else "bold"))
         lines.append(head + wrapped[0])
         lines += [Text(margin) + line for line in wrapped[1:]]
     for line in lines:
