@@ -97,3 +97,20 @@ def test_on_a_terminal_the_failed_spans_are_red_with_their_mark(width, lang):
         [row] = [line for line in lines if f"─ {name} (" in plain(line)]
         assert re.search(rf"\x1b\[31m{name} \(\d+ms\) ✗", row), row  # red, whole, marked
     assert all(cell_len(plain(line)) <= width for line in lines)
+
+
+def test_wrapping_follows_the_chinese_line_breaking_rules():
+    from simulate.report.cells import wrap
+
+    text = "• 并行执行 Inventory 和 Payment 检查：check-inventory（inventory-service）和 " \
+           "process-payment（payment-service）依次执行：约节省 30 ms（--optimize parallel）"
+    for width in (24, 30, 44, 60):  # the longest unbreakable piece, "（inventory-service）", fits
+        lines = wrap(text, width, "  ")
+        assert all(cell_len(line) <= width for line in lines), (width, lines)
+        assert all(not re.match(r"\s*[，。、：；）]", line) for line in lines)  # no line opens with these
+        assert all(not line.rstrip().endswith("（") for line in lines)  # nor ends with this
+        joined = "".join(line.strip() for line in lines)
+        for word in ("check-inventory", "inventory-service", "process-payment", "--optimize"):
+            assert word in joined  # a Latin word is never cut
+        assert not any(line.rstrip().endswith(" 30") for line in lines)  # "30 ms" stays together
+    assert wrap("a " + "x" * 50, 20) == ["a", "x" * 50]  # too long for any line: whole, alone

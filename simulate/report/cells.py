@@ -45,9 +45,9 @@ def _atoms(text: str) -> list[tuple[int, int, bool]]:
     return atoms
 
 
-def _units(text: str) -> list[tuple[int, int, bool]]:
-    """Atoms glued where no break may fall: (start, end, space before)."""
-    units: list[tuple[int, int, bool]] = []
+def _units(text: str) -> list[tuple[int, int]]:
+    """Atoms glued where no break may fall: (start, end) of each."""
+    units: list[tuple[int, int]] = []
     for start, end, space in _atoms(text):
         if units:
             before, first = text[units[-1][1] - 1], text[start]
@@ -56,9 +56,9 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
                 (_wide(before) or _wide(first)) and first not in NO_LINE_START
                 and before not in NO_LINE_END)
             if not breakable:
-                units[-1] = (units[-1][0], end, units[-1][2])
+                units[-1] = (units[-1][0], end)
                 continue
-        units.append((start, end, space))
+        units.append((start, end))
     return units
 
 
@@ -67,7 +67,7 @@ def wrap_spans(text: str, width: int) -> list[tuple[int, int]]:
     wider than ``width`` (a long path) gets a line of its own, whole."""
     lines: list[tuple[int, int]] = []
     used = 0
-    for start, end, _space in _units(text):
+    for start, end in _units(text):
         size = cell_len(text[start:end])
         gap = start - lines[-1][1] if lines else 0  # the blanks between, as written
         if lines and used + gap + size <= width:
