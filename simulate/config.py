@@ -18,6 +18,7 @@ from .tracing.sampling import probability
 from .tracing.settings import ExportSettings
 from .world.profile import OPTIMIZATIONS
 from .world.scenarios import FAILURES
+from .world.schedule import OpenLoop
 
 OFF_LOGS = ExportSettings(exporters=(), signal="logs")
 OFF_METRICS = ExportSettings(exporters=(), signal="metrics")
@@ -58,12 +59,21 @@ class LoadPlan:
     workers: int = 1  # processes, each a whole simulation; rate and concurrency are totals
     id_offset: int = 0  # this machine's index: order ids stay disjoint across machines
     worker_index: int = 0  # which worker this plan is (set by the parent for each worker)
+    span_rate: float | None = None  # --span-rate: the run turns it into ``rate`` before it starts
+    ramp_s: float = 0.0  # --ramp: seconds to rise to the full rate (clients join over it)
+    stats_interval_s: float | None = None  # --stats-interval: a JSON line every S seconds
+
+    @property
+    def schedule(self) -> OpenLoop | None:
+        """When each order starts, for an open loop (--rate)."""
+        return OpenLoop(self.rate, self.ramp_s) if self.rate else None
 
     @property
     def planned_orders(self) -> int | None:
         """How many orders the run will place, when that is known in advance."""
-        by_rate = (math.ceil(self.duration_s * self.rate - 1e-9)
-                   if self.duration_s is not None and self.rate else None)
+        schedule = self.schedule
+        by_rate = (math.ceil(schedule.count(self.duration_s) - 1e-9)
+                   if self.duration_s is not None and schedule else None)
         known = [n for n in (self.orders, by_rate) if n is not None]
         return min(known) if known else None
 
@@ -129,15 +139,58 @@ LIMITS: dict[str, tuple[float, float]] = {
     "--id-offset": (0, 1_000_000),
     "--max-connections": (1, 10_000),
     "--request-timeout": (0.1, 3600),
+    "--span-rate": (0.01, 10_000_000),  # spans per simulated second
+    "--ramp": (0, 86_400),  # seconds
+    "--stats-interval": (0.1, 3_600),  # seconds
 }
+
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_seconds(flag: str, value: str | None) -> float | None:
+    """``30s``, ``2m``, ``500ms``, ``1h`` or plain seconds (``45``)."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    unit = next((u for u in sorted(UNITS, key=len, reverse=True) if text.endswith(u)), "")
+    try:
+        seconds = float(text[:len(text) - len(unit)]) * UNITS.get(unit, 1)
+    except ValueError:
+        raise ConfigError(_("argument {flag}: expected a duration such as 30s, 2m or 45, got "
+                            "{value}").format(flag=flag, value=repr(value))) from None
+    check_range(flag, seconds)
+    return seconds
 
 
 def check_range(flag: str, value: float) -> None:
     low, high = LIMITS[flag]
     if not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(_("argument {flag}: expected a number from {low} to {high}, got "
-                            "{value}").format(flag=flag, low=f"{low:g}", high=f"{high:g}",
-                                              value=f"{value:g}"))
+                            "{value}").format(flag=flag, low=number(low), high=number(high),
+                                              value=number(value)))
+
+
+def number(value: float) -> str:
+    """1000000000 -> 1,000,000,000 and 0.001 -> 0.001: never 1e+09 in a message."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e18:
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0")
+
+
+def check_resource_attributes(env: Mapping[str, str] | None = None) -> None:
+    """OTEL_RESOURCE_ATTRIBUTES as the spec writes it, ``key=value,...``: a bad entry is one
+    line and exit 2 here, not a warning per entry from the SDK and a run without it."""
+    raw = (os.environ if env is None else env).get("OTEL_RESOURCE_ATTRIBUTES", "")
+    if not raw.strip():
+        return
+    for number, entry in enumerate(raw.split(","), 1):
+        key, sep, _value = entry.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(_("OTEL_RESOURCE_ATTRIBUTES: entry {number} ({entry}) is not key=value "
+                                "(an empty entry is a stray comma)").format(
+                number=number, entry=repr(entry)))
 
 
 def available_cores() -> int:
@@ -180,7 +233,7 @@ def parse_failure_rates(spec: str | None) -> dict[str, float]:
         name = name.strip().lower()
         if name not in FAILURES:
             raise ConfigError(_("argument --failure-rate: unknown failure {name} (choose from "
-                                "{choices})").format(name=repr(name), choices=", ".join(FAILURES)))
+                                "{choices})").format(name=repr(name), choices=_(", ").join(FAILURES)))
         if name in rates:
             raise ConfigError(_("argument --failure-rate: {name} is given twice").format(name=name))
         rate = probability(value)
@@ -206,6 +259,6 @@ def parse_optimizations(value: str | None) -> frozenset[str]:
         return frozenset(OPTIMIZATIONS)
     if unknown or not names:
         raise ConfigError(_("argument --optimize: unknown optimisation {name} (choose from "
-                            "{choices}, all)").format(name=", ".join(sorted(unknown)) or repr(value),
-                                                      choices=", ".join(OPTIMIZATIONS)))
+                            "{choices}, all)").format(name=_(", ").join(sorted(unknown)) or repr(value),
+                                                      choices=_(", ").join(OPTIMIZATIONS)))
     return frozenset(names)

@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from rich.cells import cell_len
 
 from conftest import run_main
 
@@ -102,34 +103,43 @@ def test_help_fits_80_columns_and_every_example_has_a_gap(command):
             assert "  " in line.strip() or after.startswith(" " * 30), line
 
 
-def test_the_progress_bar_keeps_its_count_whole_and_ends_on_the_final_one():
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_progress_bar_keeps_its_count_and_export_state_and_ends_on_the_final_one(lang):
     import io
 
     from rich.console import Console
 
-    from simulate.report.load_report import Outcomes, Snapshot, progress_display
+    from simulate import i18n
+    from simulate.report.live import Outcomes, Snapshot, progress_display
+    from simulate.tracing.accounting import ExportReport
 
     class Run:
         planned = 20_000
         done = 12_801
 
         def snapshot(self):
-            return Snapshot(Outcomes(ok=self.done), self.done * 11, 4096,
-                            "export: failing (UNAVAILABLE: connection refused), 140,811 spans "
-                            "not delivered")
+            failing = ExportReport("localhost:4317 (OTLP/gRPC)", self.done * 11, 0, 0,
+                                   self.done * 11, 0, "UNAVAILABLE: connection refused", "")
+            return Snapshot(Outcomes(ok=self.done), self.done * 11, 4096, (failing,))
 
-    run, stream = Run(), io.StringIO()
-    console = Console(file=stream, width=80, force_terminal=True, color_system=None)
-    with progress_display(run, console, enabled=True) as tick:
-        time.sleep(0.15)  # ticks redraw at most 10 times a second
-        tick()
-        time.sleep(0.3)  # the display redraws on its own clock
-        run.done = 20_000  # the last orders end between two ticks
+    i18n.use(lang)
+    try:
+        run, stream = Run(), io.StringIO()
+        console = Console(file=stream, width=80, force_terminal=True, color_system=None)
+        with progress_display(run, console, enabled=True) as tick:
+            time.sleep(0.15)  # ticks redraw at most 10 times a second
+            tick()
+            time.sleep(0.3)  # the display redraws on its own clock
+            run.done = 20_000  # the last orders end between two ticks
+    finally:
+        i18n.use("en")
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\r", stream.getvalue())
     frames = [f.rstrip("\n") for f in text.split("\r") if "/" in f]
-    assert all(len(f) <= 80 for f in frames)
-    assert any("12801/20000" in f for f in frames)
-    assert "20000/20000" in frames[-1]  # the final count, not the last tick's
+    assert all(cell_len(f) <= 80 for f in frames)
+    assert any("12,801/20,000" in f for f in frames)
+    assert "20,000/20,000" in frames[-1]  # the final count, not the last tick's
+    failing = "export failing" if lang == "en" else "导出失败"
+    assert all(failing in f for f in frames), frames  # the export state is never cut
 
 
 def test_a_duration_and_a_rate_make_a_known_total():

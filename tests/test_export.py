@@ -17,9 +17,9 @@ EXPECTED_PARENT = {
 }
 
 
-def test_all_ten_spans_arrive_in_one_trace_from_five_services():
+def test_all_ten_spans_arrive_in_one_trace_from_five_services(jaeger_ui):
     with OtlpReceiver() as receiver:
-        result = run_main("--endpoint", receiver.endpoint)
+        result = run_main("--endpoint", receiver.endpoint, "--jaeger-url", jaeger_ui)
         assert result.returncode == 0, result.stderr
         assert receiver.wait_for_spans(11, timeout_s=10)
         received = receiver.spans()
@@ -46,7 +46,7 @@ def test_all_ten_spans_arrive_in_one_trace_from_five_services():
     trace_id = spans[0].span.trace_id.hex()
     assert f"Trace ID: {trace_id}" in result.stdout
     assert "Exported 11 spans" in result.stdout
-    assert f"Jaeger: http://localhost:16686/trace/{trace_id}" in result.stdout
+    assert f"Jaeger: {jaeger_ui}/trace/{trace_id}" in result.stdout
     assert result.stderr == ""
 
 

@@ -124,7 +124,7 @@ def test_a_load_run_says_export_is_failing_on_the_progress_line_at_once():
     result = run_main("--orders", "3000", "--speed", "0",
                       "--endpoint", f"http://127.0.0.1:{free_port()}", timeout=120)
     assert result.returncode == 3
-    progress = [line for line in result.stdout.splitlines() if "export: failing" in line]
+    progress = [line for line in result.stdout.splitlines() if "export failing" in line]
     assert progress and "(connection refused)" in progress[0]
     warnings = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("⚠ Could not export 33,000 of 33,000")

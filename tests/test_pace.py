@@ -62,7 +62,7 @@ def test_the_pace_line_names_the_cause():
     closed = _pace_line(summary(Pace(True, None, 0.0, 0, late_ms=12.0)))
     assert closed and "--concurrency" in closed
     dropped = _pace_line(summary(Pace(True, 400.0, 0.0, 25, late_ms=0.3)))
-    assert dropped and "25 orders not started" in dropped and "late" not in dropped
+    assert dropped and "25 scheduled starts missed" in dropped and "late" not in dropped
     held = _pace_line(summary(Pace(True, 400.0, 2.0, 25, late_ms=30.0)))
     assert held and "export could not keep up" in held
 

@@ -193,7 +193,8 @@ def test_load_run_summary_histograms_and_sample_traces(browser, page):
     assert path.stat().st_size < 400_000
     show(browser, path)
     summary = browser.find_element(By.CSS_SELECTOR, ".load").text
-    assert "Orders: 2,000 orders" in summary and "declined" in summary and "Spans: " in summary
+    assert "Orders: 2,000 in" in summary and "declined" in summary and "Spans: " in summary
+    assert "NaN" not in summary and "undefined" not in summary
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist rect")) > 100
     # one chart per operation: 9 span names, db.query once per query (SELECT, INSERT)
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist")) == 11
@@ -317,3 +318,23 @@ def test_show_lists_each_spans_log_records_and_draws_the_metric_histograms(brows
     chart.find_element(By.CSS_SELECTOR, ".exemplars button.jump").click()  # a bucket leads to its trace
     assert is_open(row(browser, "POST /api/orders"))
     clean(browser, "signals")
+def test_a_chinese_load_page_with_export_counts_every_span(browser, tmp_path):
+    """Export on: the summary adds up the spans from the run's own counts (it used to read
+    a field the data no longer has and say "NaN dropped"), in the reader's language."""
+    from simulate.receiver import OtlpReceiver
+
+    path = tmp_path / "load.html"
+    with OtlpReceiver() as receiver:
+        result = run_main("--lang", "zh", "--orders", "300", "--speed", "0", "--failure-rate",
+                          "payment=0.2", "--seed", "2", "--endpoint", receiver.endpoint,
+                          "--html", str(path))
+        assert result.returncode == 0, result.stderr
+    show(browser, path)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    load = browser.find_element(By.CSS_SELECTOR, ".load").text
+    assert "负载运行" in load and "NaN" not in load and "undefined" not in load
+    created = re.search(r"共创建 ([\d,]+) 个 = 已导出 ([\d,]+) 个 \+ 失败 0 个 \+ 未确认 0 个 \+ 已放弃 0 个",
+                        load)
+    assert created and created.group(1) == created.group(2), load
+    assert "样本追踪" in browser.find_element(By.CSS_SELECTOR, ".views").text
+    clean(browser)

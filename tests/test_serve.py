@@ -104,10 +104,13 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     html_dir = tmp_path_factory.mktemp("pages")
-    with OtlpReceiver() as receiver:
+    with OtlpReceiver() as receiver, socket.socket() as jaeger_ui:
+        jaeger_ui.bind(("127.0.0.1", 0))  # something answers where the Jaeger UI would
+        jaeger_ui.listen()
         port = free_port()
         run = Running("serve", "--port", str(port), "--endpoint", receiver.endpoint,
-                      "--html-dir", str(html_dir))
+                      "--html-dir", str(html_dir),
+                      "--jaeger-url", f"http://127.0.0.1:{jaeger_ui.getsockname()[1]}")
         run.wait_for("listening on http://127.0.0.1:")
         yield Server(run, port, receiver, html_dir)
         run.signal(signal.SIGINT)

@@ -116,3 +116,34 @@ def test_payment_declined_then_a_switch_then_an_older_order_reopened(page, site)
     assert oldest_trace in page.find_element(By.CSS_SELECTOR, ".trace-head").text
     assert len(rows(page)) == 10 and page.find_element(By.ID, "outcome").text.startswith("201 Created")
     clean(page, site)
+
+
+def test_the_page_tells_of_orders_placed_elsewhere_and_speaks_chinese(browser):
+    """After an order placed with curl, the page does not claim that none was placed; with
+    --lang zh every word on it is Chinese (span names and the log stay as they are)."""
+    import urllib.request
+
+    port = free_port()
+    run = Running("serve", "--port", str(port), "--no-export", "--lang", "zh")
+    try:
+        run.wait_for("127.0.0.1")
+        site = f"http://127.0.0.1:{port}"
+        browser.get(site + "/")
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+        assert browser.find_element(By.ID, "outcome").text == "还没有下单：点击一个按钮。"
+        labels = [b.text for b in browser.find_elements(By.CSS_SELECTOR, ".scenario")]
+        assert labels == ["下单", "库存不足", "支付被拒"]
+        request = urllib.request.Request(site + "/api/orders", data=b"{}", method="POST",
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+        browser.get(site + "/")
+        assert "服务器已经处理了 1 个订单" in browser.find_element(By.ID, "outcome").text
+        place(browser, "payment")
+        analysis = browser.find_element(By.CSS_SELECTOR, ".analysis-panel").text
+        assert "性能分析" in analysis and "authorize-payment 返回 402：" in analysis
+        assert "日志" in browser.find_element(By.CSS_SELECTOR, ".log-panel h2").text
+        assert "📥 [API Gateway] Received order request" in browser.find_element(By.CSS_SELECTOR, ".log").text
+    finally:
+        run.signal(signal.SIGINT)
+        assert run.finish(30) == 130

@@ -45,12 +45,15 @@ def test_a_sampled_out_trace_prints_no_trace_id_and_no_link():
     assert "Jaeger" not in result.stdout
 
 
-def test_jaeger_links_only_when_the_trace_reached_a_collector():
-    console = run_main("--speed", "0", "--fail", "payment", "--exporter", "console")
-    dead = run_main("--speed", "0", "--fail", "payment", "--endpoint", f"http://127.0.0.1:{free_port()}")
+def test_jaeger_links_only_when_the_trace_reached_a_collector(jaeger_ui):
+    console = run_main("--speed", "0", "--fail", "payment", "--exporter", "console",
+                       "--jaeger-url", jaeger_ui)
+    dead = run_main("--speed", "0", "--fail", "payment", "--endpoint", f"http://127.0.0.1:{free_port()}",
+                    "--jaeger-url", jaeger_ui)
     for result in (console, dead):
         assert "🔗 Jaeger" not in result.stdout and "In Jaeger" not in result.stdout
     with OtlpReceiver() as receiver:
-        alive = run_main("--speed", "0", "--fail", "payment", "--endpoint", receiver.endpoint)
-    assert "In Jaeger: open http://localhost:16686/trace/" in alive.stdout
-    assert "🔗 Jaeger: http://localhost:16686/trace/" in alive.stdout
+        alive = run_main("--speed", "0", "--fail", "payment", "--endpoint", receiver.endpoint,
+                         "--jaeger-url", jaeger_ui)
+    assert f"In Jaeger: open {jaeger_ui}/trace/" in alive.stdout
+    assert f"🔗 Jaeger: {jaeger_ui}/trace/" in alive.stdout

@@ -14,9 +14,11 @@ from ..config import (
     RunConfig,
     ServeConfig,
     check_range,
+    check_resource_attributes,
     exception_signal,
     parse_failure_rates,
     parse_optimizations,
+    parse_seconds,
     parse_workers,
 )
 from ..i18n import _
@@ -38,7 +40,8 @@ class Export:
 
 def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> LoadPlan | None:
     """The LoadPlan for load-mode flags, or None for a single run (errors exit 2)."""
-    load_only = {"--rate": args.rate, "--concurrency": args.concurrency,
+    load_only = {"--rate": args.rate, "--span-rate": args.span_rate, "--ramp": args.ramp,
+                 "--stats-interval": args.stats_interval, "--concurrency": args.concurrency,
                  "--failure-rate": args.failure_rate, "--jitter": args.jitter, "--seed": args.seed,
                  "--workers": args.workers, "--id-offset": args.id_offset}
     if args.orders is None and args.duration is None:
@@ -48,12 +51,16 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
                            "S)").format(flag=used[0]))
         return None
     for flag, value in (("--orders", args.orders), ("--duration", args.duration),
-                        ("--rate", args.rate), ("--concurrency", args.concurrency),
+                        ("--rate", args.rate), ("--span-rate", args.span_rate),
+                        ("--concurrency", args.concurrency),
                         ("--jitter", args.jitter)):
         if value is not None:
             check_range(flag, value)
     if args.rate is not None and args.concurrency is not None:
         parser.error(_("argument --rate: not allowed with --concurrency (open loop or closed loop)"))
+    if args.span_rate is not None and (args.rate is not None or args.concurrency is not None):
+        parser.error(_("argument --span-rate: not allowed with --rate or --concurrency (one "
+                       "target)"))
     single_only = (("--fail", args.fail, _("argument --fail: not in load mode (use --failure-rate)")),
                    ("--compare", args.compare, _("argument --compare: not in load mode")),
                    ("--log-format", args.log_format != "emoji",
@@ -81,7 +88,9 @@ def _load_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Loa
                     concurrency=args.concurrency or workers,
                     failure_rates=parse_failure_rates(args.failure_rate),
                     jitter=args.jitter or 0.0, seed=args.seed, speed=args.speed, workers=workers,
-                    id_offset=id_offset)
+                    id_offset=id_offset, span_rate=args.span_rate,
+                    ramp_s=parse_seconds("--ramp", args.ramp) or 0.0,
+                    stats_interval_s=parse_seconds("--stats-interval", args.stats_interval))
 
 
 def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RunConfig:
@@ -95,6 +104,7 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
                                                   off=args.no_export)
         exceptions = exception_signal(args.exception_events)
         sampler = resolve_sampler()
+        check_resource_attributes()
         if args.compare and not optimizations:
             raise ConfigError(_("--compare needs --optimize (what to compare the baseline with)"))
         plan = _load_plan(parser, args)
@@ -138,6 +148,7 @@ def _export(parser: argparse.ArgumentParser,
                                                   off=args.no_export)
         exceptions = exception_signal(args.exception_events)
         sampler = resolve_sampler()
+        check_resource_attributes()
     except ValueError as exc:
         parser.error(str(exc))
     jaeger_url = args.jaeger_url or os.environ.get("ORDERTRACE_JAEGER_URL") or DEFAULT_JAEGER_URL

@@ -2,28 +2,35 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from rich.console import Console
 
 from .. import i18n
-from ..i18n import _
+from ..i18n import _, speak_argparse
 from .core import OtlpReceiver
 from .printing import TreePrinter, print_flat
 
 
 def main() -> None:
-    i18n.use(i18n.language_from(None))  # LANG=zh_CN.UTF-8: the tree's headings in Chinese too
+    # --lang (or LANG=zh_CN.UTF-8): the help, the messages and the tree's headings in Chinese
+    flag = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--lang=")), None)
+    if "--lang" in sys.argv[1:-1]:
+        flag = sys.argv[sys.argv.index("--lang") + 1]
+    i18n.use(i18n.language_from(flag))
+    speak_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m simulate.receiver",
-        description="Listen for OTLP traces, logs and metrics (gRPC and HTTP) and draw each trace "
-                    "as a tree with its log records under their spans.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4317, help="OTLP/gRPC port (default 4317)")
-    parser.add_argument("--http-port", type=int, default=4318, help="OTLP/HTTP port (default 4318)")
-    parser.add_argument("--no-http", action="store_true", help="OTLP/gRPC only")
+        description=_("Listen for OTLP traces, logs and metrics (gRPC and HTTP) and draw each trace "
+                      "as a tree with its log records under their spans."))
+    parser.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    parser.add_argument("--port", type=int, default=4317, help=_("OTLP/gRPC port (default 4317)"))
+    parser.add_argument("--http-port", type=int, default=4318, help=_("OTLP/HTTP port (default 4318)"))
+    parser.add_argument("--no-http", action="store_true", help=_("OTLP/gRPC only"))
     parser.add_argument("--flat", action="store_true",
-                        help="a line per span, log record and metric point instead of trees")
+                        help=_("a line per span, log record and metric point instead of trees"))
+    parser.add_argument("--lang", metavar="LANG", help=_("zh: messages in Chinese (as for main.py)"))
     args = parser.parse_args()
     receiver = OtlpReceiver(args.host, args.port, keep=False,
                             http_port=None if args.no_http else args.http_port)

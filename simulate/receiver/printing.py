@@ -10,7 +10,7 @@ from rich.console import Console
 
 from ..report.records import SpanRecord, from_otlp
 from ..report.signals import LogEntry, MetricPoint, by_span, logs_from_otlp, metrics_from_otlp
-from ..report.view import trace_table
+from ..report.view import print_lines, trace_table
 from ..safe_text import printable
 
 
@@ -74,7 +74,7 @@ class TreePrinter:
             orphans = [entry for tid in late for entry in self._logs.pop(tid)[1]]
         for trace_id, spans, entries in traces:
             self._console.print(f"trace {trace_id:032x}", style="bold")
-            self._console.print(trace_table(spans, width=self._console.width, logs=by_span(entries)))
+            print_lines(self._console, trace_table(spans, width=self._console.width, logs=by_span(entries)))
             self._console.print()
         for entry in orphans:
             self._console.print(_log_line(entry), highlight=False, markup=False)

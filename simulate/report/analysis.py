@@ -14,7 +14,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from ..i18n import N_
+from ..i18n import N_, _
 from .records import SpanRecord
 
 
@@ -229,6 +229,15 @@ class Failure:
     service: str
     message: str
     detail: str  # e.g. the failing span's own failing call (the gateway's answer)
+    # the same calls as data, (span, status code, message), for a sentence in any language
+    answers: tuple[tuple[str, str, str], ...] = ()
+
+    def detail_text(self) -> str:
+        """The failing calls in the reader's words ("authorize-payment answered 402: ...")."""
+        return _("; ").join(
+            _("{span} answered {code}: {message}").format(span=span, code=code, message=message)
+            if code else _("{span} failed: {message}").format(span=span, message=message)
+            for span, code, message in self.answers) or self.detail
 
 
 def failure(trace: Trace) -> Failure | None:
@@ -238,10 +247,10 @@ def failure(trace: Trace) -> Failure | None:
         return None
     origin = min(raised, key=lambda s: (s.end_ns, -len(list(trace.walk(s)))))
     failing_calls = [c for c in trace.children(origin) if c.error]
-    detail = "; ".join(
-        f"{c.name} answered {c.attributes.get('http.response.status_code', '')} {c.message}".strip()
-        for c in failing_calls)
-    return Failure(origin.name, origin.service, origin.message, detail)
+    answers = tuple((c.name, str(c.attributes.get("http.response.status_code", "")), c.message)
+                    for c in failing_calls)
+    detail = "; ".join(f"{name} answered {code} {message}".strip() for name, code, message in answers)
+    return Failure(origin.name, origin.service, origin.message, detail, answers)
 
 
 @dataclass(frozen=True)

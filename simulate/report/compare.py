@@ -35,12 +35,15 @@ def compare_note(baseline: Analysis, optimised: Analysis, switches: Sequence[str
              "by the run's own timing.")
 
 
+def compare_title(switches: Sequence[str]) -> str:
+    return _("Baseline vs --optimize {switches}").format(switches=",".join(switches))
+
+
 def compare_table(baseline: Analysis, optimised: Analysis, switches: Sequence[str]) -> Table:
     """Root latency, critical path and per-service time of two analysed runs."""
     predicted = baseline.saving_ms(switches)
     measured = baseline.total_ms - optimised.total_ms
-    table = Table(title=_("Baseline vs --optimize {switches}").format(switches=",".join(switches)),
-                  title_justify="left")
+    table = Table()  # its title is printed as a line of its own (a table's title is padded)
     table.add_column("")
     table.add_column(_("baseline"), justify="right")
     table.add_column(_("optimised"), justify="right")

@@ -10,9 +10,10 @@ from ..i18n import _
 from .analysis import Analysis
 
 
-def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str]:
+def diagnosis(report: Analysis, jaeger_trace_url: str | None = None,
+              page: str | None = None) -> list[str]:
     """The diagnosis lines; the Jaeger hints only with ``jaeger_trace_url``, i.e. when the
-    trace really reached a collector."""
+    trace really reached a Jaeger; ``page``: the trace page this run writes (--html)."""
     failure = report.failure
     if not failure:
         return []
@@ -22,8 +23,13 @@ def diagnosis(report: Analysis, jaeger_trace_url: str | None = None) -> list[str
                                           message=failure.message)]
     if failure.detail:
         lines.append("   " + _("You can see the downstream response: {detail}").format(
-            detail=failure.detail))
-    path = ", ".join(s.name for s in report.spans if s.error)
+            detail=failure.detail_text()))
+    path = _(", ").join(s.name for s in report.spans if s.error)
+    if jaeger_trace_url is None and page is not None:
+        lines.append("   " + _("The red spans are {path}; {span} holds the status message, "
+                              "error.type and the exception event: click through them on the "
+                              "trace page, {page}.").format(path=path, span=span, page=page))
+        return lines
     if jaeger_trace_url is None:
         lines.append("   " + _("The red spans are {path}; {span} holds the status message, "
                               "error.type and the exception event: add --html trace.html to click "

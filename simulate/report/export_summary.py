@@ -14,8 +14,9 @@ from ..tracing.otlp_file import FileReport
 
 
 def delivered_line(report: ExportReport) -> str:
-    return "📤 " + _("Exported {count} spans to {destination}").format(
-        count=f"{report.exported:,}", destination=report.destination)
+    said = _("Exported 1 span to {destination}") if report.exported == 1 else _(
+        "Exported {count} spans to {destination}")
+    return "📤 " + said.format(count=f"{report.exported:,}", destination=report.destination)
 
 
 def problem_line(report: ExportReport) -> str:
@@ -28,20 +29,21 @@ def problem_line(report: ExportReport) -> str:
     elif report.unconfirmed == missing:
         head = _("{missing} of {total} spans sent to {destination} are unconfirmed").format(**values)
     else:
-        parts = ", ".join(text.format(n=f"{n:,}") for n, text in (
+        parts = _(", ").join(text.format(n=f"{n:,}") for n, text in (
             (report.failed, _("{n} failed")), (report.unconfirmed, _("{n} unconfirmed")),
             (report.abandoned, _("{n} abandoned"))) if n)
         head = _("{missing} of {total} spans not delivered to {destination} ({parts})").format(
             parts=parts, **values)
-    reason = f": {report.reason}" if report.reason else ""
-    hint = f". {_(report.hint)}" if report.hint else "."
+    reason = _(": ") + report.reason if report.reason else ""
+    hint = _(". ") + _(report.hint) if report.hint else _(".")
     return f"⚠ {head}{reason}{hint}"
 
 
 def file_line(sink: FileReport) -> str:
     if sink.error is None:
-        return "💾 " + _("{count} spans written to {path} (OTLP/JSON lines)").format(
-            count=f"{sink.written:,}", path=sink.path)
+        said = _("1 span written to {path} (OTLP/JSON lines)") if sink.written == 1 else _(
+            "{count} spans written to {path} (OTLP/JSON lines)")
+        return "💾 " + said.format(count=f"{sink.written:,}", path=sink.path)
     return "⚠ " + _("could not write {path}: {error}; {count} spans not written").format(
         path=sink.path, error=sink.error, count=f"{sink.not_written:,}")
 

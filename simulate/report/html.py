@@ -18,11 +18,14 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
+from ..i18n import _, current_tag
 from ..tracing.histogram import Histogram
 from ..world.log import LogLine
-from .analysis import Trace, analyse, critical_path
+from .analysis import Analysis, Trace, analyse, critical_path
+from .page_words import NOSCRIPT, page_words
 from .records import SpanRecord
 from .signals import LogEntry, MetricSeries
+from .view import shown_suggestions, suggestion_line
 
 ASSETS = ("viewer.js", "panels.js")
 # No request of any kind: the page works from file://, offline.
@@ -110,7 +113,7 @@ class Page:
         self._traces[trace_id] = {
             "id": trace_id, "title": title,
             "start": _iso(t0),
-            "analysis": analysis.to_dict() if analysis else None,
+            "analysis": page_analysis(analysis) if analysis else None,
             "critical": [_hex(s.span_id, 16) for s in critical_path(tree)] if tree.roots else [],
             "problems": list(problems),
             "spans": [{
@@ -188,6 +191,18 @@ class Page:
         return render(self.data(), self.title)
 
 
+def page_analysis(analysis: Analysis) -> dict[str, Any]:
+    """The --json analysis, with what the page says in the reader's words: each suggestion
+    as the terminal says it, and the failing calls as data for a sentence."""
+    data = analysis.to_dict()
+    shown = {id(g) for g in shown_suggestions(analysis)}
+    data["suggestions"] = [{**d, "said": suggestion_line(g).removeprefix("• ")}
+                           for d, g in zip(data["suggestions"], analysis.suggestions) if id(g) in shown]
+    if analysis.failure is not None:
+        data["failure"]["answers"] = [list(answer) for answer in analysis.failure.answers]
+    return data
+
+
 def embed_json(data: Any) -> str:
     """JSON that cannot end its <script> element: ``</script>``, ``<!--`` and the like are
     written with ``\\u003c`` (the same string to JSON.parse), whatever span data holds."""
@@ -202,7 +217,9 @@ def _asset(name: str) -> str:
 def render(data: dict[str, Any], title: str, csp: str = CSP, scripts: Sequence[str] = ASSETS,
            styles: Sequence[str] = ("viewer.css",)) -> str:
     """The page: the styles, the scripts and the data inlined, under ``csp``."""
+    data = {**data, "words": page_words()}  # the page's own words, in the reader's language
     parts = {"title": html.escape(title), "csp": csp,  # ours: no quote to escape
+             "lang": current_tag(), "noscript": html.escape(_(NOSCRIPT)),
              "css": "\n".join(_asset(name) for name in styles),
              "js": "\n".join(_asset(name) for name in scripts), "data": embed_json(data)}
     # One pass over the template only: inserted text is never searched for placeholders.

@@ -1,110 +1,23 @@
-"""What a load run shows: a live progress line, then the summary (table, plain or JSON)."""
+"""What a load run shows at its end: the summary (table, plain or JSON) and the pace line.
+The live display while it runs is live.py."""
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table
+from rich.table import Table
 
 from ..i18n import _
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
 from ..tracing.otlp_file import FileReport
 from .export_summary import exported_line, file_line, problem_lines
+from .live import Outcomes
 from .terminal import say
 
 ROOT_SPAN = "POST /api/orders"
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """Orders by how they ended."""
-
-    ok: int = 0
-    out_of_stock: int = 0
-    declined: int = 0
-    errors: int = 0
-    interrupted: int = 0  # in flight when the run was stopped, cut short
-
-    @property
-    def total(self) -> int:
-        return self.ok + self.out_of_stock + self.declined + self.errors + self.interrupted
-
-    @property
-    def failed(self) -> int:
-        return self.total - self.ok
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The live numbers of a run in progress."""
-
-    outcomes: Outcomes
-    spans: int  # ended so far
-    queue: int  # spans waiting for the exporter
-    export: str  # "" while all is well, else e.g. "export: failing (UNAVAILABLE), 5,120 ..."
-
-
-class ProgressSource(Protocol):
-    planned: int | None  # orders planned, if known
-
-    def snapshot(self) -> Snapshot: ...
-
-
-def _status(now: Snapshot, elapsed: float) -> str:
-    line = _("failed {failed} | {orders} orders/s | {spans} spans/s | queue {queue}").format(
-        failed=f"{now.outcomes.failed:,}", orders=f"{now.outcomes.total / elapsed:,.0f}",
-        spans=f"{now.spans / elapsed:,.0f}", queue=f"{now.queue:,}")
-    return f"{line} | {now.export}" if now.export else line
-
-
-@contextlib.contextmanager
-def progress_display(run: ProgressSource, console: Console, enabled: bool,
-                     plain: bool = False) -> Iterator[Callable[[], None]]:
-    """Yields ``tick()``: call it often.  On a terminal it redraws a progress bar at most
-    10 times a second, and once more at the end with the final count; with ``plain`` (a
-    pipe, a CI log) it prints a line every 5 s, and at once when export starts failing."""
-    started, last, told = time.monotonic(), [time.monotonic()], [""]
-    if not enabled:
-        def plain_tick() -> None:
-            now = time.monotonic()
-            if not plain:
-                return
-            snap = run.snapshot()
-            if now - last[0] >= 5 or (snap.export and not told[0]):
-                last[0], told[0] = now, snap.export
-                done = f"{snap.outcomes.total:,}" + (f"/{run.planned:,}" if run.planned else "")
-                say(console, _("orders {done} | {status}").format(
-                    done=done, status=_status(snap, max(now - started, 1e-6))))
-        yield plain_tick
-        return
-    # The count never gives way: the bar takes what is left, the status is cut first.
-    columns = [BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=8)),
-               MofNCompleteColumn(table_column=Column(no_wrap=True)),
-               TextColumn("{task.fields[status]}",
-                          table_column=Column(ratio=4, no_wrap=True, overflow="ellipsis")),
-               TimeElapsedColumn(table_column=Column(no_wrap=True))]
-    with Progress(*columns, console=console, transient=False, expand=True) as progress:
-        task = progress.add_task("orders", total=run.planned, status="")
-
-        def update() -> None:
-            snap = run.snapshot()
-            progress.update(task, completed=snap.outcomes.total,
-                            status=_status(snap, max(time.monotonic() - started, 1e-6)))
-
-        def tick() -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1:
-                last[0] = now
-                update()
-
-        yield tick
-        update()  # the last frame shows the final count, whenever the last tick was
 
 
 # Waits ending this late on average (simulated ms) mean the latencies shown are not the
@@ -221,20 +134,20 @@ def _pace_line(summary: LoadSummary) -> str | None:
     skipped = f"{pace.not_started:,}"
     if held:
         text = (_("target {target}/s, achieved {achieved}/s: export could not keep up (new orders "
-                  "waited {held} s for the exporter; {skipped} orders not started); the latencies "
+                  "waited {held} s for the exporter; {skipped} scheduled starts missed); the latencies "
                   "above are the simulated system's, not the exporter's") if target else
                 _("achieved {achieved}/s: export could not keep up (new orders waited {held} s for "
                   "the exporter); the latencies above are the simulated system's, not the "
                   "exporter's"))
     elif not pace.fell_behind:  # slots dropped, waits on time
         text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up "
-                  "({skipped} orders not started); try a lower --rate, or --speed 0")
+                  "({skipped} scheduled starts missed); try a lower --rate, or --speed 0")
                 if target else _("achieved {achieved}/s: this machine could not keep up "
-                                 "({skipped} orders not started); try --speed 0"))
+                                 "({skipped} scheduled starts missed); try --speed 0"))
     else:
         text = (_("target {target}/s, achieved {achieved}/s: this machine could not keep up (its "
                   "waits ended {late} ms late on average, so the latencies above are longer than "
-                  "the simulated system's; {skipped} orders not started); try a lower --rate, or "
+                  "the simulated system's; {skipped} scheduled starts missed); try a lower --rate, or "
                   "--speed 0") if target else
                 _("achieved {achieved}/s: this machine could not keep up (its waits ended {late} ms "
                   "late on average, so the latencies above are longer than the simulated "
@@ -252,13 +165,14 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         outcomes = _("{ok} ok, {out_of_stock} out of stock, {declined} declined").format(
             ok=f"{o['ok']:,}", out_of_stock=f"{o['out_of_stock']:,}", declined=f"{o['declined']:,}")
         if o["errors"]:
-            outcomes += ", " + _("{n} errors").format(n=f"{o['errors']:,}")
+            outcomes += _(", ") + _("{n} errors").format(n=f"{o['errors']:,}")
         if o["interrupted"]:
-            outcomes += ", " + _("{n} interrupted").format(n=f"{o['interrupted']:,}")
+            outcomes += _(", ") + _("{n} interrupted").format(n=f"{o['interrupted']:,}")
         say(out, _("Orders: {total} in {seconds} s ({rate}/s): {outcomes}").format(
             total=f"{o['total']:,}", seconds=f"{data['wall_s']:.2f}",
             rate=f"{data['orders_per_s']:,.0f}", outcomes=outcomes))
-        table = Table(title=_("Latency per span (ms)"), title_justify="left")
+        say(out, _("Latency per span (ms)"), style="italic")
+        table = Table()
         for column, justify in ((_("span"), "left"), (_("count"), "right"), ("p50", "right"),
                                 ("p95", "right"), ("p99", "right"), ("max", "right")):
             table.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -268,7 +182,7 @@ def print_summary(summary: LoadSummary, out: Console, err: Console, *, as_json: 
         out.print(table)
         if summary.workers:
             rss = _("peak RSS per worker {list} MB").format(
-                list=", ".join(f"{w.peak_rss_mb:.0f}" for w in summary.workers))
+                list=_(", ").join(f"{w.peak_rss_mb:.0f}" for w in summary.workers))
         else:
             rss = _("peak RSS {mb} MB").format(mb=f"{data['peak_rss_mb']:.0f}")
         rates = _("({spans} spans/s, {rss})").format(spans=f"{data['spans_per_s']:,.0f}", rss=rss)

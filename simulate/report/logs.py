@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.text import Text
 
 from ..world.log import LogLine, LogSink
-from .terminal import say
 
 _STYLES = {"❌": "bold red", "✅": "bold green", "✓": "green", "→": "cyan"}
 
@@ -32,7 +31,8 @@ class ConsoleLog:
         if line.detail:
             return
         with self._lock:
-            say(self.console, Text(line.text, style=_STYLES.get(line.icon, "")))
+            # The seed's line as it is, never rewrapped (a terminal folds a long one itself).
+            self.console.print(Text(line.text, style=_STYLES.get(line.icon, "")), soft_wrap=True)
 
 
 class MemoryLog:

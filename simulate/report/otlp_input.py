@@ -17,6 +17,7 @@ from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from ..i18n import _
 from .otlp_json import to_message
 from .records import SpanRecord, from_otlp
 from .signals import LogEntry, MetricPoint, parse_logs, parse_metrics, signal_of
@@ -53,9 +54,9 @@ def _request(doc: dict[str, Any], line: int) -> ExportTraceServiceRequest:
 def _check(records: list[SpanRecord], line: int) -> list[SpanRecord]:
     for record in records:
         if not record.trace_id or not record.span_id:
-            raise InputError(line, f"span {record.name!r} has no traceId or spanId")
+            raise InputError(line, _("span {name} has no traceId or spanId").format(name=repr(record.name)))
         if record.end_ns < record.start_ns:
-            raise InputError(line, f"span {record.name!r} ends before it starts")
+            raise InputError(line, _("span {name} ends before it starts").format(name=repr(record.name)))
     return records
 
 
@@ -69,12 +70,13 @@ def _documents(text: str) -> Iterator[tuple[int, Any]]:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         first_alone = _loads(lines[0][1]) if lines else None
         if whole.msg != "Extra data" and first_alone is None:
-            raise InputError(whole.lineno, f"not JSON: {whole.msg}") from None
+            raise InputError(whole.lineno, _("not JSON: {reason}").format(reason=whole.msg)) from None
     for number, line in lines:
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(number, f"not JSON: {exc.msg} (column {exc.colno})") from None
+            raise InputError(number, _("not JSON: {reason} (column {column})").format(
+                reason=exc.msg, column=exc.colno)) from None
 
 
 def _loads(line: str) -> Any:
@@ -132,15 +134,15 @@ def read_signals(text: str) -> Signals:
     an OTLP/JSON text, whichever signals it mixes.  A file nested deeper than Python's
     parser goes is an InputError, not a crash."""
     if not text.strip():
-        raise InputError(1, "empty file: no spans")
+        raise InputError(1, _("empty file: no spans"))
     seen: dict[tuple[int, int], SpanRecord] = {}
     found = Signals()
     try:
         for line, doc in _documents(text):
             data = _wrapped(doc)
             if data is None:
-                raise InputError(line, "not OTLP data: expected an object with resourceSpans, "
-                                       "resourceLogs or resourceMetrics, or one such resource object")
+                raise InputError(line, _("not OTLP data: expected an object with resourceSpans, "
+                                         "resourceLogs or resourceMetrics, or one such resource object"))
             if "resourceSpans" not in data:
                 _other(data, line, found)
                 continue
@@ -149,11 +151,11 @@ def read_signals(text: str) -> Signals:
                 if first is not record:
                     (found.copies if first == record else found.clashes)[record.trace_id] += 1
     except RecursionError:
-        raise InputError(1, "JSON nested too deep to read (deeper than any OTLP file "
-                            "needs)") from None
+        raise InputError(1, _("JSON nested too deep to read (deeper than any OTLP file "
+                              "needs)")) from None
     found.spans = list(seen.values())
     if not found:
-        raise InputError(1, "no spans, log records or metric points in the file")
+        raise InputError(1, _("no spans, log records or metric points in the file"))
     return found
 
 

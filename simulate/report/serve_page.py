@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..i18n import _
 from ..world.log import LogLine
 from ..world.profile import OPTIMIZATIONS
 from ..world.scenarios import NO_CREDIT_USER, SOLD_OUT_ITEM
@@ -34,12 +35,14 @@ SCENARIOS = (
 )
 
 
-def serve_page(jaeger: bool) -> str:
-    """The page on GET /: no trace yet, the buttons and switches as data for serve.js."""
+def serve_page(jaeger: bool, served: int = 0) -> str:
+    """The page on GET /: no trace yet, the buttons and switches as data for serve.js, and
+    how many orders the server answered already (placed with curl, from another tab)."""
     data = Page("ordertrace serve").data()
     data["serve"] = {"scenarios": SCENARIOS, "optimizations": OPTIMIZATIONS, "jaeger": jaeger,
                      "faults": [{"name": name, "description": FAULTS[name].description}
-                                for name in FAULTS if name not in ("none", "inventory", "payment")]}
+                                for name in FAULTS if name not in ("none", "inventory", "payment")],
+                     "served": served}
     return render(data, "ordertrace serve", csp=PAGE_CSP, scripts=(*ASSETS, "serve.js"),
                   styles=("viewer.css", "serve.css"))
 
@@ -50,11 +53,13 @@ def order_page(spans: Sequence[SpanRecord], linked: Sequence[Sequence[SpanRecord
     worker's), and the log lines they wrote, each tied to its span: ``.data()`` for the
     serve page, ``.html()`` for a file (--html-dir)."""
     page = Page(title, subtitle)
-    order = page.add_trace(spans, "Order trace")
+    order = page.add_trace(spans, _("Order trace"))
     page.add_view(page.trace_title(order), [order])
     for other in linked:
         root = min(other, key=lambda s: s.start_ns)
-        trace_id = page.add_trace(other, f"Linked trace: {root.name} ({root.service})")
-        page.add_view(f"linked: {root.name}", [trace_id], note="starts after the order answered")
+        trace_id = page.add_trace(other, _("Linked trace: {span} ({service})").format(
+            span=root.name, service=root.service))
+        page.add_view(_("linked: {span}").format(span=root.name), [trace_id],
+                      note=_("starts after the order answered"))
     page.add_log(sorted(log, key=lambda line: line.time_ns))
     return page

@@ -20,6 +20,8 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
+from .cells import wrap_text
+
 # The seed's icons and ours, for consoles that cannot print them.
 PLAIN_ICONS = {"📥": ">>", "📦": "[]", "✓": "+", "📊": "[]", "💳": "$", "→": "->", "💾": "[]",
                "📧": "@", "✅": "OK", "❌": "X", "🔎": "?", "🩺": "!", "⚠": "!", "🔗": "->",
@@ -107,7 +109,15 @@ def consoles(stdout: IO[str] | None = None,
             Console(file=err, highlight=False, emoji=False))
 
 
-def say(console: Console, text: str | Text, style: str = "") -> None:
-    """Prose: wrapped at word boundaries on a terminal, one unbroken line in a pipe (so a
-    trace id or a path is never cut by the pipe's assumed 80 columns)."""
-    console.print(text, style=style, soft_wrap=not console.is_terminal)
+def say(console: Console, text: str | Text, style: str = "", indent: str | None = None) -> None:
+    """Prose, wrapped to the console's width in terminal cells (a CJK character is two), in a
+    pipe too (80 columns, or $COLUMNS); a break falls between words or beside a CJK
+    character, so a trace id, a path or a flag is never cut.  Lines after the first start
+    with ``indent`` (default: the text's own leading blanks)."""
+    styled = text if isinstance(text, Text) else Text(text)
+    if style:
+        styled.stylize(style)
+    plain = styled.plain
+    indent = plain[:len(plain) - len(plain.lstrip(" "))] if indent is None else indent
+    for line in wrap_text(styled, console.width, indent):
+        console.print(line, soft_wrap=True)

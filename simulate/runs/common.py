@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import socket
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import IO
 
 from rich.console import Console
 
+from ..config import RunConfig
 from ..i18n import _
 from ..report.export_summary import exported_line, file_line, problem_lines
+from ..report.live import ProgressSource, Ticker, progress_display
+from ..report.progress import json_lines
 from ..report.terminal import ResilientStream, resilient, say
 from ..tracing import sdk_logs
 from ..tracing.accounting import ExportReport
@@ -144,6 +150,36 @@ def jaeger_link(base: str, trace_id: str | None) -> str:
     """The trace in Jaeger's UI, as it may be printed: credentials in ``--jaeger-url`` /
     ``ORDERTRACE_JAEGER_URL`` (``http://user:password@host``) are masked like the endpoint's."""
     return f"{redact(base)}/trace/{trace_id}"
+def watch(run: ProgressSource, config: RunConfig, out: Console) -> AbstractContextManager[Ticker]:
+    """A load run's live display: JSON lines on stdout with --stats-interval, else a bar on
+    a terminal or a plain line in a pipe (nothing with --json)."""
+    stats_s = config.load.stats_interval_s if config.load else None
+    if stats_s:
+        return progress_display(run, out, enabled=False, stats=json_lines(out), stats_s=stats_s)
+    return progress_display(run, out, enabled=out.is_terminal and not config.json,
+                            plain=not out.is_terminal and not config.json)
+
+
+def summary_console(config: RunConfig, out: Console, err: Console) -> Console:
+    """Where the summary goes: stderr when stdout carries the --stats-interval lines."""
+    return err if config.load and config.load.stats_interval_s else out
+
+
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def ui_answers(url: str, timeout_s: float = 0.3) -> bool:
+    """Whether a web UI listens at ``url`` (a TCP connect, nothing sent).  Only a loopback
+    address is tried; a remote one the user named is taken at its word."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.hostname not in LOOPBACK:
+        return True
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def final_status(stop: StopFlag, all_delivered: bool) -> int:

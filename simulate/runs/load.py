@@ -26,7 +26,8 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from ..config import LoadPlan, RunConfig
 from ..i18n import _
-from ..report.load_report import LoadSummary, Outcomes, Pace, Snapshot, print_summary, progress_display
+from ..report.live import Snapshot, Tally
+from ..report.load_report import LoadSummary, Pace, print_summary
 from ..report.otlp_log import OtlpLog
 from ..report.signals import points_of
 from ..report.terminal import consoles, say
@@ -39,6 +40,7 @@ from ..world.clock import RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.latency import JitterLatency
 from ..world.profile import profile_for
 from ..world.scenarios import default_order, world_of
+from ..world.schedule import OpenLoop
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import build_system, place_order
@@ -51,8 +53,11 @@ from .common import (
     guarded_std_streams,
     input_error,
     open_output,
+    summary_console,
+    watch,
 )
 from .pages import PageFile, load_page
+from .rates import with_target
 from .signals import stop_on_signals
 
 OUTCOMES = {201: "ok", 409: "out_of_stock", 402: "declined"}
@@ -75,24 +80,6 @@ def next_slot(slot: int, now_slot: int, per_s: float) -> tuple[int, int]:
     if passed > CATCH_UP_S * per_s:
         return now_slot, passed
     return slot + 1, 0
-
-
-class Tally:
-    """Counters only: memory does not grow with the number of orders."""
-
-    def __init__(self) -> None:
-        self._counts = dict.fromkeys(("ok", "out_of_stock", "declined", "errors", "interrupted"), 0)
-        self.done = 0
-        self._lock = threading.Lock()
-
-    def add(self, outcome: str) -> None:
-        with self._lock:
-            self._counts[outcome] += 1
-            self.done += 1
-
-    def outcomes(self) -> Outcomes:
-        with self._lock:
-            return Outcomes(**self._counts)
 
 
 class LoadRun:
@@ -140,10 +127,13 @@ class LoadRun:
         self._lock = threading.Lock()
         # --workers: called with each order's index before it starts (workers.py's ledger).
         self.on_claim: Callable[[int], None] | None = None
+        self._sim_elapsed: Callable[[], float] = lambda: 0.0  # set by the scheduler that runs
 
     def snapshot(self) -> Snapshot:
+        schedule = self.plan.schedule
         return Snapshot(self.tally.outcomes(), self.pipeline.created, self.pipeline.backlog,
-                        self.pipeline.status())
+                        tuple(self.pipeline.reports()),
+                        schedule.rate_at(self._sim_elapsed()) if schedule else None)
 
     # ------------------------------------------------------------ one order
     def _scenario(self) -> str:
@@ -195,10 +185,12 @@ class LoadRun:
         """One thread, exact simulated instants; ``tick`` refreshes the progress display."""
         clock = self.clock
         assert isinstance(clock, VirtualClock)
-        t0 = clock.now_ns()
-        free_at = [(t0, i) for i in range(self.plan.concurrency)]  # closed loop: client timelines
+        t0, schedule = clock.now_ns(), self.plan.schedule
+        self._sim_elapsed = lambda: (clock.now_ns() - t0) / 1e9
+        # closed loop: the clients' timelines, joining one by one over the ramp
+        free_at = [(t0 + int(self._joins_s(i) * 1e9), i) for i in range(self.plan.concurrency)]
         for i in itertools.count():
-            start = t0 + int(i * 1e9 / self.plan.rate) if self.plan.rate else free_at[0][0]
+            start = t0 + int(schedule.at(i) * 1e9) if schedule else free_at[0][0]
             if not self._more((start - t0) / 1e9) or not self._admit(tick):
                 break
             if self.on_claim:
@@ -212,8 +204,10 @@ class LoadRun:
 
     def run_real(self, tick: Callable[[], None]) -> None:
         """Threads in real (or scaled) time; a stop request ends them within the grace."""
-        if self.plan.rate:
-            self._open_loop(self.plan.rate, tick)
+        started = time.monotonic()
+        self._sim_elapsed = lambda: (time.monotonic() - started) * self.plan.speed
+        if self.plan.schedule:
+            self._open_loop(self.plan.schedule, tick)
         else:
             self._closed_loop(tick)
         self.clock.drain()
@@ -230,23 +224,28 @@ class LoadRun:
                 self.on_claim(index)
             return True
 
-    def _open_loop(self, rate: float, tick: Callable[[], None]) -> None:
-        started = time.monotonic()
-        per_s = rate * self.plan.speed  # real orders per real second
+    def _joins_s(self, client: int) -> float:
+        """When a closed-loop client starts (simulated seconds): one by one over --ramp."""
+        return self.plan.ramp_s * client / self.plan.concurrency
+
+    def _open_loop(self, schedule: OpenLoop, tick: Callable[[], None]) -> None:
+        started, speed = time.monotonic(), self.plan.speed
+        per_s = schedule.rate * speed  # real orders per real second, at full rate
         pool = ThreadPoolExecutor(min(512, max(4, math.ceil(per_s * 0.5))),
                                   thread_name_prefix="ordertrace-order")
         slot = 0
         try:
             while True:
-                due = started + slot / per_s  # steady, not bursty
+                due = started + schedule.at(slot) / speed  # steady, not bursty
                 while (wait := due - time.monotonic()) > 0 and not self.stop.requested:
                     time.sleep(min(wait, 0.05))
                     tick()
                 if not self._admit(tick) or not self._claim(started):
                     break
                 pool.submit(self._one_order)
-                now_slot = math.floor((time.monotonic() - started) * per_s)
-                slot, skipped = next_slot(slot, now_slot, per_s)
+                sim_now = (time.monotonic() - started) * speed
+                slot, skipped = next_slot(slot, math.floor(schedule.count(sim_now)),
+                                          max(1.0, schedule.rate_at(sim_now) * speed))
                 if skipped:
                     with self._lock:
                         self.not_started += skipped
@@ -256,11 +255,14 @@ class LoadRun:
     def _closed_loop(self, tick: Callable[[], None]) -> None:
         started = time.monotonic()
 
-        def client() -> None:
+        def client(i: int) -> None:
+            joins = started + self._joins_s(i) / self.plan.speed
+            while time.monotonic() < joins and not self.stop.requested:
+                time.sleep(min(0.05, joins - time.monotonic()))
             while self._admit() and self._claim(started):
                 self._one_order()
 
-        threads = [threading.Thread(target=client, name=f"ordertrace-client-{i}", daemon=True)
+        threads = [threading.Thread(target=client, args=(i,), name=f"ordertrace-client-{i}", daemon=True)
                    for i in range(self.plan.concurrency)]
         for t in threads:
             t.start()
@@ -297,11 +299,13 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
     stop.grace_s = GRACE_S
     with guarded_std_streams(), stop_on_signals(stop), collect_less_often():
         out, err = consoles()
+        config = with_target(config, err)
+        plan = config.load
+        assert plan is not None
         run = LoadRun(plan, config, output, stop)
         try:
             started = time.monotonic()
-            with progress_display(run, out, enabled=out.is_terminal and not config.json,
-                                  plain=not out.is_terminal and not config.json) as tick:
+            with watch(run, config, out) as tick:
                 (run.run_virtual if plan.speed == 0 else run.run_real)(tick)
             wall_s = time.monotonic() - started
             if stop.requested:
@@ -309,11 +313,13 @@ def run_load(config: RunConfig, stop: StopFlag | None = None) -> int:
             if run.records:
                 run.records.flush()
             finish_export(run.pipeline, stop, err, run.flush_budget_s())
+            tick.final()
             summary = run.summary(wall_s, stop.requested)
-            print_summary(summary, out, err, as_json=config.json)
+            shown = summary_console(config, out, err)
+            print_summary(summary, shown, err, as_json=config.json)
             page_ok = not (page_file and run.samples) or load_page(
                 page_file, config, summary.to_dict(), summary.latencies, run.samples,
-                err if config.json else out, err,
+                err if config.json else shown, err,
                 [p for data in run.pipeline.kept_metrics() for p in points_of(data)])
             return final_status(stop, all_delivered(run.pipeline) and page_ok)
         finally:

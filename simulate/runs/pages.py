@@ -107,16 +107,18 @@ def describe(config: RunConfig) -> str:
     plan = config.load
     if plan is not None:
         mix = ",".join(f"{k}={v:g}" for k, v in plan.failure_rates.items())
-        parts = [f"{plan.orders or 'unbounded'} orders" + (f" over {plan.duration_s:g} s" if plan.duration_s
-                                                            else ""),
-                 f"--failure-rate {mix}" if mix else "no failures mixed in",
-                 f"--jitter {plan.jitter:g}" if plan.jitter else "exact profile latencies"]
+        orders = (_("{n} orders").format(n=f"{plan.orders:,}") if plan.orders
+                  else _("orders without a count"))
+        if plan.duration_s:
+            orders += " " + _("over {seconds} s").format(seconds=f"{plan.duration_s:g}")
+        parts = [orders, f"--failure-rate {mix}" if mix else _("no failures mixed in"),
+                 f"--jitter {plan.jitter:g}" if plan.jitter else _("exact profile latencies")]
     else:
-        parts = [f"--fail {config.scenario}" if config.scenario != "none" else "the seed's order"]
+        parts = [f"--fail {config.scenario}" if config.scenario != "none" else _("the seed's order")]
     if config.optimizations:
         parts.append(f"--optimize {','.join(sorted(config.optimizations))}")
     if config.compare:
-        parts.append("--compare: baseline above, optimised below, one time axis")
+        parts.append(_("--compare: baseline above, optimised below, one time axis"))
     return " · ".join(parts)
 
 
@@ -125,7 +127,7 @@ class SinglePage:
 
     def __init__(self, target: PageFile, config: RunConfig):
         self.target, self.config = target, config
-        self.page = Page("ordertrace: trace view", describe(config))
+        self.page = Page(_("ordertrace: trace view"), describe(config))
         self._memory = MemoryLog()
         self._seen = 0  # log lines already placed
         self._orders: list[str] = []
@@ -138,13 +140,16 @@ class SinglePage:
     def add(self, spans: Sequence[SpanRecord], linked: Sequence[SpanRecord],
             plan: frozenset[str]) -> None:
         """One order, after its run: ``plan`` names it (baseline or the switches)."""
-        label = f"--optimize {','.join(sorted(plan))}" if plan else "baseline"
+        label = f"--optimize {','.join(sorted(plan))}" if plan else _("baseline")
         label = label if self.config.compare else ""
-        self._orders.append(self.page.add_trace(spans, f"Order trace{' (' + label + ')' if label else ''}"))
+        self._orders.append(self.page.add_trace(spans, _("Order trace ({label})").format(label=label)
+                                                if label else _("Order trace")))
         for spans in by_trace(linked).values():
             root = spans[0]
-            trace_id = self.page.add_trace(spans, f"Linked trace: {root.name} ({root.service})")
-            self._linked.append((trace_id, f"linked{' to ' + label if label else ''}: {root.name}"))
+            trace_id = self.page.add_trace(spans, _("Linked trace: {span} ({service})").format(
+                span=root.name, service=root.service))
+            self._linked.append((trace_id, _("linked to {label}: {span}").format(label=label, span=root.name)
+                                 if label else _("linked: {span}").format(span=root.name)))
         records = self._memory.records
         self.page.add_log(records[self._seen:], group=label)
         self.page.add_log_records(entries_of(records[self._seen:]))  # each under its span
@@ -153,11 +158,11 @@ class SinglePage:
     def finish(self, reports: Sequence[Analysis], console: Console, err: Console) -> bool:
         if self.config.compare and len(reports) == 2 and len(self._orders) == 2:
             self.page.compare = comparison(reports[0], reports[1], sorted(self.config.optimizations))
-            self.page.add_view("baseline vs optimised", self._orders)
+            self.page.add_view(_("baseline vs optimised"), self._orders)
         for trace_id in self._orders:
             self.page.add_view(self.page.trace_title(trace_id), [trace_id])
         for trace_id, title in self._linked:
-            self.page.add_view(title, [trace_id], note="starts after the order answered")
+            self.page.add_view(title, [trace_id], note=_("starts after the order answered"))
         return self.target.write(self.page, console, err)
 
 

@@ -38,7 +38,7 @@ from ..world.scenarios import SCENARIOS
 from ..world.services.base import Runtime
 from ..world.services.gateway import sequential_order_ids
 from ..world.system import OrderOutcome, System, build_system, outcome_of
-from .common import jaeger_link
+from .common import jaeger_link, ui_answers
 from .http_api import (
     FAULT_HEADER,
     OPTIMIZE_HEADER,
@@ -96,7 +96,6 @@ class ServeApp:
         # collector; a failing step's exception too.
         self._records = OtlpLog(telemetry) if telemetry.has_logs else None
         self._log = TeeLog(TraceLog(store), self._records) if self._records else TraceLog(store)
-        self._page = serve_page(jaeger=config.export.exports_otlp).encode()
         self._worlds: dict[tuple[frozenset[str], str], World] = {}  # (switches, fault) -> world
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
         # trace id -> the order's answer, switches, fault and export mark, for its page (bounded)
@@ -145,8 +144,15 @@ class ServeApp:
         return routes[name](request, *args)
 
     def _page_reply(self, request: Request) -> Reply:
-        return Reply(200, self._page, "text/html; charset=utf-8",
+        with self._lock:  # made per request: it says how many orders others placed already
+            served = sum(self._tally.values())
+        page = serve_page(jaeger=self._jaeger(), served=served).encode()
+        return Reply(200, page, "text/html; charset=utf-8",
                      {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
+
+    def _jaeger(self) -> bool:
+        """Links to Jaeger only when the spans go to a collector and a Jaeger UI answers."""
+        return self.config.export.exports_otlp and ui_answers(self.config.jaeger_url)
 
     def _health(self, request: Request) -> Reply:
         if self.stopping:
@@ -194,10 +200,11 @@ class ServeApp:
                                  f"than the last {self.store.max_traces} kept")
         with self._lock:
             order = self._orders.get(trace_id)
-        # A link only to a trace the collector confirmed (the README's promise).
+        # A link only to a trace the collector confirmed (the README's promise), in a Jaeger
+        # whose UI answers.
         jaeger = (jaeger_link(self.config.jaeger_url, trace_id)
-                  if order is not None and self.config.export.exports_otlp
-                  and self._delivery.delivered(order[3]) else None)
+                  if order is not None and self._jaeger() and self._delivery.delivered(order[3])
+                  else None)
         return json_reply(200, {"trace_id": trace_id, "jaeger": jaeger, "page": page.data()})
 
     # ------------------------------------------------------------ backlog
@@ -292,10 +299,10 @@ class ServeApp:
     def summary(self) -> str:
         with self._lock:
             total = sum(self._tally.values())
-            parts = ", ".join(f"{n:,} {what}" for what, n in self._tally.most_common())
-        text = _("Served {count} orders").format(count=f"{total:,}") + (f": {parts}" if parts else "")
+            parts = _(", ").join(f"{n:,} {what}" for what, n in self._tally.most_common())
+        text = _("Served {count} orders").format(count=f"{total:,}") + (_(": ") + parts if parts else "")
         if self._pages:
-            text += "; " + _("{count} trace pages written to {folder}").format(
+            text += _("; ") + _("{count} trace pages written to {folder}").format(
                 count=f"{self._pages.written:,}", folder=self.config.html_dir)
             if self._pages.skipped:
                 text += ", " + _("{count} skipped ({reasons})").format(

@@ -54,7 +54,7 @@ def _text(path: str, max_mb: float) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(data[:exc.start].count(b"\n") + 1, "not UTF-8 text") from None
+        raise InputError(data[:exc.start].count(b"\n") + 1, _("not UTF-8 text")) from None
 
 
 def _label(spans: list[SpanRecord]) -> tuple[str, str]:
@@ -62,9 +62,9 @@ def _label(spans: list[SpanRecord]) -> tuple[str, str]:
     root = next((s for s in spans if s.parent_id not in ids), spans[0])
     duration = (max(s.end_ns for s in spans) - min(s.start_ns for s in spans)) / 1e6
     errors = sum(s.error for s in spans)
-    count = f"{len(spans)} span" + ("s" if len(spans) != 1 else "")
-    note = f"{count}, trace {spans[0].trace_id:032x}" + (
-        f", {errors} failed" if errors else "")
+    count = _("1 span") if len(spans) == 1 else _("{n} spans").format(n=len(spans))
+    note = _("{count}, trace {trace_id}").format(count=count, trace_id=f"{spans[0].trace_id:032x}") + (
+        _(", ") + _("{n} failed").format(n=errors) if errors else "")
     return f"{root.name[:200]} ({root.service[:100]}) {duration:.0f} ms", note
 
 
@@ -126,12 +126,17 @@ def _page(paths: Sequence[str], found: Signals, traces: dict[int, list[SpanRecor
     left_out = sum(found.clashes.values())
     more = max(0, len(traces) - MAX_TRACES)
     names = ", ".join(Path(p).name for p in paths)
-    page = Page(f"ordertrace: {names}",
-                f"{len(found.spans):,} spans in {len(traces):,} traces, {len(found.logs):,} log "
-                f"records, {len(found.metrics):,} metric points from {', '.join(paths)}"
-                + (f"; {left_out:,} not drawn (duplicate span ids)" if left_out else "")
-                + (f"; the first {MAX_TRACES:,} traces are drawn, {more:,} more are not (a page "
-                   f"that large would stall a browser)" if more else ""))
+    said = _("{spans} spans in {traces} traces, {records} log records, {points} metric points from "
+             "{path}").format(spans=f"{len(found.spans):,}", traces=f"{len(traces):,}",
+                              records=f"{len(found.logs):,}", points=f"{len(found.metrics):,}",
+                              path=", ".join(paths))
+    if left_out:
+        said += _("; ") + _("{n} not drawn (duplicate span ids)").format(n=f"{left_out:,}")
+    if more:
+        said += _("; ") + _("the first {shown} traces are drawn, {more} more are not (a page that "
+                            "large would stall a browser)").format(shown=f"{MAX_TRACES:,}",
+                                                                    more=f"{more:,}")
+    page = Page(f"ordertrace: {names}", said)
     for trace_id, spans in itertools.islice(traces.items(), MAX_TRACES):
         title, note = _label(spans)
         page.add_view(title, [page.add_trace(spans, problems=found.problems(trace_id))], note=note)

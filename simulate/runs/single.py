@@ -12,9 +12,10 @@ from rich.text import Text
 from ..config import RunConfig
 from ..i18n import _
 from ..report.analysis import Analysis, analyse
-from ..report.compare import compare_note, compare_table, comparison
+from ..report.compare import compare_note, compare_table, compare_title, comparison
 from ..report.diagnosis import diagnosis
 from ..report.incident import Diagnosis, diagnose, diagnosis_lines
+from ..report.load_report import LATE_MS
 from ..report.logs import ConsoleLog, JsonLog, TeeLog
 from ..report.otlp_log import OtlpLog
 from ..report.records import SpanRecord, from_readable
@@ -22,6 +23,7 @@ from ..report.terminal import consoles, say
 from ..report.view import render, render_linked
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.providers import Telemetry
+from ..tracing.settings import redact
 from ..world.clock import Clock, RealClock, RunInterrupted, StopFlag, VirtualClock
 from ..world.log import ExceptionSink, LogSink
 from ..world.profile import profile_for
@@ -38,6 +40,7 @@ from .common import (
     jaeger_link,
     open_output,
     print_export,
+    ui_answers,
 )
 from .pages import PageFile, SinglePage
 from .signals import stop_on_signals
@@ -108,6 +111,7 @@ class SingleRun:
         self.quiet = config.json
         self.reports: list[Analysis] = []
         self.diagnoses: list[Diagnosis] = []  # the incident diagnosis of each report's spans
+        self.jaeger = False  # the trace reached a Jaeger whose UI answers: links are worth printing
 
     def run(self) -> int:
         config, out, err = self.config, self.out, self.err
@@ -134,13 +138,26 @@ class SingleRun:
             records.flush()
         finish_export(self.pipeline, self.stop, err, config.export.timeout_s + 0.5)
         delivered = all_delivered(self.pipeline)
+        # A link only where a Jaeger UI answers: the bundled receiver, or a bare collector,
+        # takes the spans but shows nothing at that address.
+        self.jaeger = delivered and config.export.exports_otlp and ui_answers(config.jaeger_url)
         if not self.stop.requested:
-            self._print_results(delivered)
+            self._print_results()
         print_export(self.pipeline, out, err, self.quiet)
-        if delivered and config.export.exports_otlp and not self.quiet:
+        if self.jaeger and not self.quiet:
             for report in self.reports:
                 say(out, "🔗 " + _("Jaeger: {url}").format(
                     url=jaeger_link(config.jaeger_url, report.trace_id)))
+        elif delivered and config.export.exports_otlp and self.reports and not self.quiet:
+            say(out, _("No Jaeger UI answers at {url}, so no trace link (--jaeger-url names "
+                       "yours).").format(url=redact(config.jaeger_url)), style="dim")
+        late = clock.mean_lateness_ms()
+        if late > LATE_MS and not self.stop.requested:
+            say(err, "⚠ " + _("this machine could not keep up: the simulation's waits ended {late} ms "
+                              "late on average, so the durations above are longer than the simulated "
+                              "system's and the slowest step may be wrong; run it again on a quieter "
+                              "machine, or with --speed 0 (exact timestamps)").format(
+                late=f"{late:.1f}"), style="yellow")
         page_ok = self.page is None or self.page.finish(self.reports, err if self.quiet else out, err)
         return final_status(self.stop, delivered and page_ok)
 
@@ -167,15 +184,15 @@ class SingleRun:
             render(spans, self.out, report)
             render_linked(linked, spans, self.out)
 
-    def _print_results(self, delivered: bool) -> None:
+    def _print_results(self) -> None:
         config, out = self.config, self.out
-        reached_jaeger = delivered and config.export.exports_otlp
         if config.compare and len(self.reports) == 2:
             switches = sorted(config.optimizations)
             if config.json:
                 out.print_json(data=comparison(self.reports[0], self.reports[1], switches))
             else:
                 out.print()
+                say(out, compare_title(switches), style="italic")
                 out.print(compare_table(self.reports[0], self.reports[1], switches))
                 note = compare_note(self.reports[0], self.reports[1], switches)
                 if note:
@@ -187,9 +204,10 @@ class SingleRun:
             report, incident = self.reports[0], self.diagnoses[0]
             if report.failure:
                 out.print()
-                link = jaeger_link(config.jaeger_url, report.trace_id) if reached_jaeger else None
-                for line in diagnosis(report, link):
-                    say(out, line, style="red")
+                link = jaeger_link(config.jaeger_url, report.trace_id) if self.jaeger else None
+                page = self.page.target.path if self.page else None
+                for line in diagnosis(report, link, page):
+                    say(out, line, style="red", indent="   ")
             if incident.fault not in ("none", "inventory", "payment"):  # the seed's two: above
                 out.print()
                 for line in diagnosis_lines(incident):

@@ -32,15 +32,8 @@ from rich.console import Console
 
 from ..config import LoadPlan, RunConfig
 from ..i18n import _
-from ..report.load_report import (
-    LoadSummary,
-    Outcomes,
-    Pace,
-    Snapshot,
-    WorkerInfo,
-    print_summary,
-    progress_display,
-)
+from ..report.live import Outcomes, Snapshot
+from ..report.load_report import LoadSummary, Pace, WorkerInfo, print_summary
 from ..report.terminal import consoles, say
 from ..tracing.accounting import ExportReport
 from ..tracing.histogram import Histogram
@@ -54,8 +47,11 @@ from .common import (
     guarded_std_streams,
     input_error,
     open_output,
+    summary_console,
+    watch,
 )
 from .load import GRACE_S, LoadRun
+from .rates import with_target
 from .signals import catch_signals, exit_status, stop_on_signals
 from .worker_ledger import Book, Entry, Ledger
 
@@ -164,8 +160,11 @@ class Fleet:
         snaps = list(self.snapshots.values())
         total = Outcomes(*(sum(getattr(s.outcomes, f) for s in snaps) for f in
                            ("ok", "out_of_stock", "declined", "errors", "interrupted")))
-        export = next((s.export for s in snaps if s.export), "")
-        return Snapshot(total, sum(s.spans for s in snaps), sum(s.queue for s in snaps), export)
+        exports = tuple(ExportReport.combined([s.exports[d] for s in snaps])
+                        for d in range(min((len(s.exports) for s in snaps), default=0)))
+        targets = [s.target_rate for s in snaps if s.target_rate is not None]
+        return Snapshot(total, sum(s.spans for s in snaps), sum(s.queue for s in snaps), exports,
+                        sum(targets) if targets else None)
 
     def run(self, tick: Any) -> None:
         for process in self.processes:
@@ -206,7 +205,7 @@ class Fleet:
             self.snapshots[index] = payload
         elif kind == "done":
             self.results[index] = payload
-            self.snapshots[index] = Snapshot(payload.outcomes, payload.created, 0, "")
+            self.snapshots[index] = Snapshot(payload.outcomes, payload.created, 0, tuple(payload.exports))
 
     def _signal_all(self, signum: int) -> None:
         for process in self.processes:
@@ -262,15 +261,16 @@ def run_workers(config: RunConfig, stop: StopFlag | None = None) -> int:
     stop = stop or StopFlag()
     with guarded_std_streams(), stop_on_signals(stop):
         out, err = consoles()
+        config = with_target(config, err)
         fleet = Fleet(config, stop)
         started = time.monotonic()
-        with progress_display(fleet, out, enabled=out.is_terminal and not config.json,
-                              plain=not out.is_terminal and not config.json) as tick:
+        with watch(fleet, config, out) as tick:
             fleet.run(tick)
+        tick.final()
         if stop.requested:
             say(err, _("interrupted: every worker stopped and flushed"), style="yellow")
         summary = fleet.summary(time.monotonic() - started)
-        print_summary(summary, out, err, as_json=config.json)
+        print_summary(summary, summary_console(config, out, err), err, as_json=config.json)
         stopped = exit_status(stop)
         if stopped is not None:
             return stopped

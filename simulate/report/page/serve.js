@@ -43,7 +43,7 @@ async function place(scenario) {
   const fault = faultChosen();
   const entry = { scenario, sent, optimize, fault, status: 0, statusText: "", body: null, ms: 0,
                   traceId: null, reply: null };
-  renderOutcome({ pending: "Placing an order (" + scenario.label + ")…" });
+  renderOutcome({ pending: T("Placing an order ({scenario})…", { scenario: T(scenario.label) }) });
   const started = performance.now();
   try {
     const response = await fetch(orderUrl(optimize, fault), {
@@ -56,7 +56,7 @@ async function place(scenario) {
     const parts = (response.headers.get("traceresponse") || "").split("-");
     entry.traceId = parts.length === 4 ? parts[1] : null;
   } catch (error) {
-    renderOutcome({ failed: "The server did not answer: " + error.message });
+    renderOutcome({ failed: T("The server did not answer: {error}", { error: error.message }) });
     return;
   }
   recent.unshift(entry);
@@ -99,7 +99,7 @@ function orderRoot(reply, traceId) {
 
 function summary(entry) {
   const b = entry.body || {};
-  const what = b.transaction_id ? "transaction " + b.transaction_id : b.error ? b.error + ": " + (b.message || "") : "";
+  const what = b.transaction_id ? T("transaction {id}", { id: b.transaction_id }) : b.error ? b.error + ": " + (b.message || "") : "";
   return [entry.status + " " + entry.statusText, b.order_id, what, Math.round(entry.ms) + " ms",
           entry.optimize.length ? "--optimize " + entry.optimize.join(",") : "",
           entry.fault !== "none" ? "--fail " + entry.fault : ""].filter(Boolean).join(" · ");
@@ -107,22 +107,24 @@ function summary(entry) {
 
 function propagation(entry, reply) {
   const sent = entry.sent;
-  const items = [el("span", { text: "This click sent " }), el("code", { class: "sent", text: "traceparent: " + sent.header }), ". "];
+  const items = [el("span", { text: T("This click sent") + " " }),
+                 el("code", { class: "sent", text: "traceparent: " + sent.header }), T(". ")];
   const root = reply ? orderRoot(reply, entry.traceId) : null;
   if (!root) {
-    items.push(el("span", { text: entry.traceId ? "The server kept no trace of it (not sampled, or no longer kept)."
-                                                : "The server answered without a trace." }));
+    items.push(el("span", { text: entry.traceId ? T("The server kept no trace of it (not sampled, or no longer kept).")
+                                                : T("The server answered without a trace.") }));
     return items;
   }
   const same = entry.traceId === sent.traceId && root.parent === sent.spanId;
-  items.push(el("span", { text: "The gateway's SERVER span " + root.name + " (" + root.id + ") is in trace " + entry.traceId +
-                                 " and its parent is " + (root.parent || "none") + ": " }),
+  items.push(el("span", { text: T("The gateway's SERVER span {span} ({id}) is in trace {trace} and its parent is " +
+                                   "{parent}: ", { span: root.name, id: root.id, trace: entry.traceId,
+                                                   parent: root.parent || T("none") }) }),
              el("span", { class: same ? "ok parent-check" : "bad parent-check",
-                          text: same ? "this click's span id, the trace starts in the browser ✓"
-                                     : "not this click's span (" + sent.spanId + ")" }));
+                          text: same ? T("this click's span id, the trace starts in the browser ✓")
+                                     : T("not this click's span ({span})", { span: sent.spanId }) }));
   if (reply.jaeger) {
     items.push(" ", el("a", { href: reply.jaeger, target: "_blank", rel: "noopener noreferrer", class: "jaeger",
-                              text: "Open in Jaeger" }));
+                              text: T("Open in Jaeger") }));
   }
   return items;
 }
@@ -146,9 +148,9 @@ function renderRecent() {
   list.replaceChildren(...recent.map((entry) => el("li", {},
     el("button", { class: (entry === current ? "current " : "") + (entry.status >= 400 ? "bad" : ""),
                    "aria-current": entry === current ? "true" : null, "data-trace": entry.traceId || "",
-                   title: "open the trace of " + ((entry.body || {}).order_id || "this order"),
+                   title: T("open the trace of {order}", { order: (entry.body || {}).order_id || T("this order") }),
                    onclick: () => openOrder(entry) },
-      [(entry.body || {}).order_id || "?", String(entry.status), entry.scenario.label,
+      [(entry.body || {}).order_id || "?", String(entry.status), T(entry.scenario.label),
        entry.optimize.join(","), entry.fault !== "none" ? entry.fault : ""].filter(Boolean).join(" · ")))));
   document.querySelector(".recent").hidden = !recent.length;
 }
@@ -161,15 +163,15 @@ function controls() {
   app.before(header);
   header.replaceChildren(
     el("h1", { text: "ordertrace serve" }),
-    el("p", { class: "sub", text: "Each click places a real order on this server (POST /api/orders): API Gateway → " +
-                                   "Order Service → Inventory, Payment, Notification. The failures come from the " +
-                                   "world's state: item " + SERVE.scenarios[1].body.item_id + " is sold out, card " +
-                                   SERVE.scenarios[2].body.user_id + " has no limit." }),
+    el("p", { class: "sub", text: T("Each click places a real order on this server (POST /api/orders): API Gateway → " +
+                                     "Order Service → Inventory, Payment, Notification. The failures come from the " +
+                                     "world's state: item {item} is sold out, card {card} has no limit.",
+                                     { item: SERVE.scenarios[1].body.item_id, card: SERVE.scenarios[2].body.user_id }) }),
     el("div", { class: "controls" },
-      el("div", { class: "scenarios", role: "group", "aria-label": "Place an order" },
+      el("div", { class: "scenarios", role: "group", "aria-label": T("Place an order") },
         SERVE.scenarios.map((s) => el("button", { class: "scenario" + (s.fails ? " fails" : ""), "data-scenario": s.name,
-                                                  onclick: () => place(s) }, s.label))),
-      el("fieldset", { class: "switches" }, el("legend", { text: "Optimisations (next order)" }),
+                                                  onclick: () => place(s) }, T(s.label)))),
+      el("fieldset", { class: "switches" }, el("legend", { text: T("Optimisations (next order)") }),
         SERVE.optimizations.map((name) => el("label", {},
           el("input", { type: "checkbox", name: "optimize", value: name }), " " + name))),
       el("label", { class: "fault" }, "Fault in the world (next order) ",
@@ -177,10 +179,13 @@ function controls() {
           el("option", { value: "none", text: "none" }),
           SERVE.faults.map((f) => el("option", { value: f.name, title: f.description, text: f.name }))))),
     el("p", { id: "outcome", class: "outcome pending", role: "status", "aria-live": "polite",
-              text: "No order placed yet: click a button." }),
+              text: SERVE.served ? T("No order placed from this page yet; the server has answered {n} orders " +
+                                     "(curl, other tabs): click a button to place one and see its trace.",
+                                     { n: SERVE.served.toLocaleString("en-US") })
+                                 : T("No order placed yet: click a button.") }),
     el("p", { id: "propagation", class: "propagation" }),
-    el("nav", { class: "recent", "aria-label": "Last orders", hidden: true },
-      el("h2", { text: "Last orders (newest first; click to reopen)" }), el("ol", {})));
+    el("nav", { class: "recent", "aria-label": T("Last orders"), hidden: true },
+      el("h2", { text: T("Last orders (newest first; click to reopen)") }), el("ol", {})));
 }
 
 controls();

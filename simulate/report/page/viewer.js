@@ -4,6 +4,13 @@
 
 // let: the serve page (serve.js) puts each order's trace in here and calls indexTraces().
 let DATA = JSON.parse(document.getElementById("trace-data").textContent);
+// The page's words in the reader's language (Python's catalog, embedded as DATA.words):
+// T("Events ({n})", { n: 3 }) -> "事件（3）" with --lang zh; the English text otherwise.
+const WORDS = DATA.words || {};
+function T(text, values) {
+  const said = Object.prototype.hasOwnProperty.call(WORDS, text) ? WORDS[text] : text;
+  return said.replace(/\{(\w+)\}/g, (all, k) => (values && k in values ? String(values[k]) : all));
+}
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
                  "#9c755f", "#ff9da7", "#bab0ac", "#86bcb6"];
 const state = { view: 0, open: new Set(), collapsed: new Set(), focus: null };
@@ -106,13 +113,13 @@ const key = (span) => span.trace.id + ":" + span.id;
 function traceHeader(trace) {
   const services = new Set(trace.spans.map((s) => s.service));
   const errors = trace.spans.filter((s) => s.status === "ERROR").length;
-  const facts = [["Trace ID", trace.id], ["Start", trace.start], ["Duration", fmtMs(trace.end)],
-                 ["Services", services.size], ["Depth", depthOf(trace)],
-                 ["Spans", trace.spans.length], ["Errors", errors]];
+  const facts = [[T("Trace ID"), trace.id], [T("Start"), trace.start], [T("Duration"), fmtMs(trace.end)],
+                 [T("Services"), services.size], [T("Depth"), depthOf(trace)],
+                 [T("Spans"), trace.spans.length], [T("Errors"), errors]];
   return el("div", { class: "trace-head" },
     el("h2", { text: trace.title || trace.id }),
     (trace.problems || []).map((p) => el("p", { class: "problem", role: "note", text: "⚠ " + p })),
-    el("dl", { class: "facts" }, facts.map(([k, v]) => el("div", { class: k === "Errors" && errors ? "bad" : null },
+    el("dl", { class: "facts" }, facts.map(([k, v], i) => el("div", { class: i === 6 && errors ? "bad" : null },
       el("dt", { text: k }), el("dd", { text: String(v) })))));
 }
 
@@ -120,7 +127,7 @@ function axis(total) {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) =>
     el("span", { class: "tick", style: "left:" + f * 100 + "%", text: fmtMs(total * f) }));
   return el("div", { class: "axis", "aria-hidden": "true" },
-    el("div", { class: "label", text: "Service & operation" }), el("div", { class: "lane" }, ticks));
+    el("div", { class: "label", text: T("Service & operation") }), el("div", { class: "lane" }, ticks));
 }
 
 function spanRow(span, depth, total) {
@@ -134,7 +141,8 @@ function spanRow(span, depth, total) {
   const width = Math.max((span.dur / total) * 100, 0.2);
   const colour = COLOURS.get(span.service);
   const toggle = kids.length
-    ? el("button", { class: "toggle", tabindex: "-1", "aria-label": (collapsed ? "expand " : "collapse ") + span.name,
+    ? el("button", { class: "toggle", tabindex: "-1", "aria-label": collapsed ? T("expand {span}", { span: span.name })
+                                                                 : T("collapse {span}", { span: span.name }),
                      onclick: (e) => { e.stopPropagation(); toggleCollapse(span); } }, collapsed ? "▸" : "▾")
     : el("span", { class: "toggle" });
   const durText = fmtMs(span.dur);
@@ -146,13 +154,13 @@ function spanRow(span, depth, total) {
     class: "span-row" + (error ? " error" : "") + (critical ? " critical" : "") + (isOpen ? " open" : ""),
     role: "treeitem", tabindex: "0", "aria-level": depth + 1, "aria-selected": isOpen ? "true" : "false",
     "aria-expanded": kids.length ? String(!collapsed) : null, "data-span": span.id, "data-trace": trace.id,
-    title: span.name + " (" + span.service + "): " + durText + (critical ? ", on the critical path" : ""),
+    title: span.name + " (" + span.service + "): " + durText + (critical ? T(", on the critical path") : ""),
     onclick: () => toggleOpen(span), onkeydown: (e) => rowKey(e, span) },
     el("div", { class: "label", style: "padding-left:" + (depth * 14 + 4) + "px" },
       toggle, el("span", { class: "dot", style: "background:" + colour }),
-      error ? el("span", { class: "err-icon", "aria-label": "error", text: "!" }) : null,
-      span.cycleParent ? el("span", { class: "cycle", title: "parent " + span.cycleParent + " is in a cycle: drawn as a root",
-                                      "aria-label": "cycle broken", text: "↺" }) : null,
+      error ? el("span", { class: "err-icon", "aria-label": T("error"), text: "!" }) : null,
+      span.cycleParent ? el("span", { class: "cycle", title: T("parent {id} is in a cycle: drawn as a root", { id: span.cycleParent }),
+                                      "aria-label": T("cycle broken"), text: "↺" }) : null,
       el("span", { class: "name", text: span.name }),
       el("span", { class: "kind kind-" + span.kind.toLowerCase(), text: span.kind.toLowerCase() }),
       el("span", { class: "svc", text: span.service }),
@@ -165,22 +173,22 @@ function spanRow(span, depth, total) {
 }
 
 function traceBlock(trace, total) {
-  const tree = el("div", { class: "timeline", role: "tree", "aria-label": "Spans of trace " + trace.id });
+  const tree = el("div", { class: "timeline", role: "tree", "aria-label": T("Spans of trace {trace}", { trace: trace.id }) });
   tree.append(axis(total));
   walkTree(trace, (span, depth) => {
     tree.append(spanRow(span, depth, total));
     if (state.open.has(key(span))) tree.append(details(span));
     return !state.collapsed.has(key(span));
   });
-  const legend = el("p", { class: "legend" }, el("span", { class: "crit-mark" }), " critical path   ",
-    el("span", { class: "err-icon", text: "!" }), " failed (status ERROR)   ",
-    "Tab to a span, Enter opens it, ←/→ fold, ↑/↓ move");
+  const legend = el("p", { class: "legend" }, el("span", { class: "crit-mark" }), " " + T("critical path") + "   ",
+    el("span", { class: "err-icon", text: "!" }), " " + T("failed (status ERROR)") + "   ",
+    T("Tab to a span, Enter opens it, ←/→ fold, ↑/↓ move"));
   return el("section", { class: "trace", "data-trace": trace.id }, traceHeader(trace), tree, legend);
 }
 
 // ---------------------------------------------------------------- details
 function table(pairs, caption) {
-  if (!pairs.length) return el("p", { class: "none", text: "none" });
+  if (!pairs.length) return el("p", { class: "none", text: T("none") });
   return el("table", { class: "kv" }, caption ? el("caption", { text: caption }) : null,
     el("tbody", {}, pairs.map(([k, v]) => el("tr", {},
       el("th", { scope: "row", text: k }),
@@ -189,8 +197,10 @@ function table(pairs, caption) {
 
 function jumpButton(traceId, spanId, label) {
   const target = findSpan(traceId, spanId);
-  const text = (target ? target.name + " (" + target.service + ") in " : "") + "trace " + traceId + ", span " + spanId;
-  if (!target) return el("span", { class: "missing", text: text + " (not on this page)" });
+  const where = T("trace {trace}, span {span}", { trace: traceId, span: spanId });
+  const text = target ? T("{name} ({service}) in {where}", { name: target.name, service: target.service, where })
+    : where;
+  if (!target) return el("span", { class: "missing", text: T("{what} (not on this page)", { what: text }) });
   return el("button", { class: "jump", "data-jump": traceId + ":" + spanId, onclick: () => openSpan(target) },
     label + " " + text);
 }
@@ -199,30 +209,31 @@ function details(span) {
   const trace = span.trace;
   const parent = span.parent ? trace.byId.get(span.parent) : null;
   const status = span.status + (span.statusMessage ? ": " + span.statusMessage : "");
-  const facts = [["Operation", span.name], ["Service", span.service], ["Kind", span.kind],
-                 ["Start", "+" + fmtMs(span.start)], ["Duration", fmtMs(span.dur)], ["Status", status],
-                 ["Span ID", span.id], ["Parent", span.cycleParent ? span.cycleParent + " (in a parent-id cycle: drawn as a root)"
-                   : parent ? parent.name + " (" + span.parent + ")" : span.parent || "none (root)"],
-                 ["Scope", span.scope || "?"]];
+  const facts = [[T("Operation"), span.name], [T("Service"), span.service], [T("Kind"), span.kind],
+                 [T("Start"), "+" + fmtMs(span.start)], [T("Duration"), fmtMs(span.dur)], [T("Status"), status],
+                 [T("Span ID"), span.id],
+                 [T("Parent"), span.cycleParent ? T("{id} (in a parent-id cycle: drawn as a root)", { id: span.cycleParent })
+                   : parent ? parent.name + " (" + span.parent + ")" : span.parent || T("none (root)")],
+                 [T("Scope"), span.scope || "?"]];
   return el("div", { class: "details" + (span.status === "ERROR" ? " error" : ""), role: "region",
-                     "aria-label": "Details of " + span.name },
-    el("dl", { class: "facts" }, facts.map(([k, v]) =>
-      el("div", { class: k === "Status" && span.status === "ERROR" ? "bad" : null },
+                     "aria-label": T("Details of {span}", { span: span.name }) },
+    el("dl", { class: "facts" }, facts.map(([k, v], i) =>
+      el("div", { class: i === 5 && span.status === "ERROR" ? "bad" : null },
         el("dt", { text: k }), el("dd", { text: v })))),
-    el("h4", { text: "Attributes" }), table(span.attrs),
-    el("h4", { text: "Events (" + span.events.length + ")" }),
+    el("h4", { text: T("Attributes") }), table(span.attrs),
+    el("h4", { text: T("Events ({n})", { n: span.events.length }) }),
     span.events.length ? span.events.map((e) => el("div", { class: "event" + (e.name === "exception" ? " error" : "") },
-      el("p", { class: "event-name" }, el("strong", { text: e.name }), " at +" + fmtMs(e.t)), table(e.attrs)))
-      : el("p", { class: "none", text: "none" }),
-    el("h4", { text: "Links (" + span.links.length + ")" }),
+      el("p", { class: "event-name" }, el("strong", { text: e.name }), " " + T("at +{t}", { t: fmtMs(e.t) })), table(e.attrs)))
+      : el("p", { class: "none", text: T("none") }),
+    el("h4", { text: T("Links ({n})", { n: span.links.length }) }),
     span.links.length ? el("ul", {}, span.links.map((l) => el("li", {}, jumpButton(l.trace, l.span, "→"), table(l.attrs))))
-      : el("p", { class: "none", text: "none" }),
-    el("h4", { text: "Log records (" + span.records.length + ")" }),
+      : el("p", { class: "none", text: T("none") }),
+    el("h4", { text: T("Log records ({n})", { n: span.records.length }) }),
     span.records.length ? el("ol", { class: "records" }, span.records.map(logRecord))
-      : el("p", { class: "none", text: "none" }),
-    span.incoming.length ? [el("h4", { text: "Linked from (" + span.incoming.length + ")" }),
+      : el("p", { class: "none", text: T("none") }),
+    span.incoming.length ? [el("h4", { text: T("Linked from ({n})", { n: span.incoming.length }) }),
       el("ul", {}, span.incoming.map((s) => el("li", {}, jumpButton(s.trace.id, s.id, "←"))))] : null,
-    el("h4", { text: "Resource" }), table(DATA.resources[span.res] || []));
+    el("h4", { text: T("Resource") }), table(DATA.resources[span.res] || []));
 }
 
 function logRecord(record) {
