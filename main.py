@@ -21,6 +21,12 @@ for _fd in (0, 1, 2):
     except OSError:
         os.open(os.devnull, os.O_RDWR)
 
+# Importing the SDK may already log (a malformed OTEL_RESOURCE_ATTRIBUTES): held, so that only
+# the configuration check's one line reaches the terminal (tracing/sdk_logs.py).
+from simulate.tracing import sdk_logs  # noqa: E402
+
+sdk_logs.hold()
+
 from simulate.cli import main  # noqa: E402 - after the handlers, on purpose
 
 if __name__ == "__main__":

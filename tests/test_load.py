@@ -31,7 +31,7 @@ def test_spans_per_order_by_scenario(mix, spans_per_order):
     assert set(data) == {"interrupted", "orders", "wall_s", "orders_per_s", "target_orders_per_s",
                          "held_s", "not_started", "late_ms", "spans_per_s", "latency_ms", "spans",
                          "export_destination", "export_error", "output", "peak_rss_mb",
-                         "sdk_self_observability"}
+                         "sdk_self_observability", "log_records", "metric_points"}
     assert set(data["spans"]) == {"created", "exported", "unconfirmed", "failed", "dropped",
                                   "abandoned"}
     assert data["orders"]["total"] == 40

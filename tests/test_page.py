@@ -197,7 +197,10 @@ def test_load_run_summary_histograms_and_sample_traces(browser, page):
     assert "NaN" not in summary and "undefined" not in summary
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist rect")) > 100
     # one chart per operation: 9 span names, db.query once per query (SELECT, INSERT)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.hist")) == 11
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".load .charts svg.hist")) == 11
+    # and the metrics the services recorded, as the SDK exported them, each with exemplars
+    metrics = browser.find_elements(By.CSS_SELECTOR, ".metrics figure.metric")
+    assert "http.server.request.duration" in {m.get_attribute("data-metric") for m in metrics}
     buttons = {b.text.split(":")[0]: b for b in browser.find_elements(By.CSS_SELECTOR, ".views .view")}
     assert {"slowest", "typical"} <= {r for label in buttons for r in label.split(", ")}
     [declined] = [b for label, b in buttons.items() if "first 402" in label]

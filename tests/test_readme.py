@@ -173,7 +173,12 @@ def test_the_serve_examples_are_what_the_server_answers_and_prints(readme, serve
     # /healthz's body
     ready, _stopping = HEALTHZ.search(text).groups()
     connection.request("GET", "/healthz")
-    assert json.loads(connection.getresponse().read()) == json.loads(ready)
+    body = json.loads(connection.getresponse().read())
+    # the email workers' counts depend on what was placed and consumed so far: the keys match
+    assert set(body.pop("notifications")) == set(json.loads(ready).pop("notifications"))
+    expected = json.loads(ready)
+    expected.pop("notifications")
+    assert body == expected
     connection.close()
 
 
@@ -210,7 +215,9 @@ def test_the_chinese_failure_table_quotes_chinese_messages():
     quotes = [q for cell in printed for q in re.findall(r"`([^`]+)`", cell)]
     assert len(rows) >= 10 and quotes
     catalog = " ".join(read_po(PO).values())
-    wire = re.compile(r"UNAVAILABLE: connection refused|DEADLINE_EXCEEDED: no answer within \d+ ms|"
+    wire = re.compile(r"UNAVAILABLE: connection refused|DEADLINE_EXCEEDED: no answer within \d+ m?s|"
+                      r"UNAVAILABLE: cannot resolve the host name|"
+                      r"UNAVAILABLE: the server expects TLS \(https://\)|TLS failed|"
                       r"No space left on device|PERMISSION_DENIED|UNIMPLEMENTED|HTTP \d+")
     for quote in quotes:
         if not re.search(r"[\u4e00-\u9fff]", quote):

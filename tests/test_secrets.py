@@ -97,15 +97,16 @@ def test_a_query_string_in_the_endpoint_is_masked_in_every_line(protocol):
         assert "/v1/traces?token=***&x=***'" in result.stderr
 
 
-def test_credentials_in_the_jaeger_url_are_masked_in_the_link():
+def test_credentials_in_the_jaeger_url_are_masked_in_the_link(jaeger_ui):
+    ui = jaeger_ui.removeprefix("http://")  # a link is printed only where a UI answers
     with OtlpReceiver() as receiver:
         result = run_main("--speed", "0", "--endpoint", receiver.endpoint,
-                          env={"ORDERTRACE_JAEGER_URL": f"http://{USER}:{PASSWORD}@127.0.0.1:16686"})
+                          env={"ORDERTRACE_JAEGER_URL": f"http://{USER}:{PASSWORD}@{ui}"})
         failed = run_main("--speed", "0", "--fail", "payment", "--endpoint", receiver.endpoint,
-                          "--jaeger-url", f"http://{USER}:{PASSWORD}@127.0.0.1:16686/?k={QUERY_SECRET}")
+                          "--jaeger-url", f"http://{USER}:{PASSWORD}@{ui}/?k={QUERY_SECRET}")
     assert result.returncode == 0 and failed.returncode == 0, result.stderr + failed.stderr
-    assert "Jaeger: http://***@127.0.0.1:16686/trace/" in result.stdout
-    assert "http://***@127.0.0.1:16686/?k=***/trace/" in failed.stdout
+    assert f"Jaeger: http://***@{ui}/trace/" in result.stdout
+    assert f"http://***@{ui}/?k=***/trace/" in failed.stdout
     for text in (result.stdout, result.stderr, failed.stdout, failed.stderr):
         assert QUERY_SECRET not in text
         assert_nowhere(text)

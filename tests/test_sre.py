@@ -64,7 +64,8 @@ def test_stats_lines_while_the_run_goes_then_the_summary_on_stderr():
     assert [r["elapsed_s"] for r in records] == sorted(r["elapsed_s"] for r in records)
     last = records[-1]
     assert last["orders"]["done"] == 120 and last["spans"] == 120 * 11
-    [export] = last["export"]
+    [export] = [e for e in last["export"] if e["signal"] == "traces"]
+    assert {e["signal"] for e in last["export"]} == {"traces", "logs", "metrics"}
     assert export["exported"] == export["handed"] == 120 * 11 and export["reason"] is None
     # HOOK: the collector's answers are there, null until the exporter measures them
     assert {"batches", "bytes", "retries", "latency_ms"} <= set(export)

@@ -36,7 +36,7 @@ environment (flags win over these; TRACES_ variants win over the generic ones):
                               and metric points beside the spans (the LOGS_ and
                               METRICS_ variants of the variables above too)
   OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_INTERVAL
-                              batching and export interval, as the SDK reads them
+                              batching and export interval, read by the SDK
   OTEL_RESOURCE_ATTRIBUTES    extra resource attributes on all five services
   OTEL_TRACES_SAMPLER[_ARG]   e.g. traceidratio 0.25; always parent-based, so
                               whole traces are kept or dropped
@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = parser.add_argument_group(_("export and output"))
     export.add_argument("--exporter", choices=EXPORTERS,
-                        help=_("where spans go: otlp (default), console (print span JSON) or none"))
+                        help=_("where spans, log records and metric points go: otlp (default), "
+                               "console (print them as JSON) or none"))
     export.add_argument("--no-export", action="store_true",
                         help=_("export nothing: no spans, log records or metric points"))
     export.add_argument("--endpoint", metavar="URL",

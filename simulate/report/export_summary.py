@@ -83,5 +83,6 @@ def problem_lines(reports: list[ExportReport]) -> list[str]:
             said = _("{parts} not delivered to {destination}")
         head = said.format(parts=parts, destination=destination)
         hint = group[0].hint
-        lines.append(f"⚠ {head}" + (f": {reason}" if reason else "") + (f". {_(hint)}" if hint else "."))
+        lines.append(f"⚠ {head}" + (_(": ") + reason if reason else "")
+                     + (_(". ") + _(hint) if hint else _(".")))
     return lines

@@ -128,7 +128,8 @@ def stats_record(live: Live, before: Live | None = None) -> dict[str, Any]:
         "target_orders_per_s": None if live.target_rate is None else round(live.target_rate, 1),
         "spans_per_s": round((live.spans - since.spans) / interval, 1),
         "queue": live.queue,
-        "export": [{"destination": r.destination, "handed": r.handed, "exported": r.exported,
+        "export": [{"signal": r.signal, "destination": r.destination, "handed": r.handed,
+                    "exported": r.exported,
                     "unconfirmed": r.unconfirmed, "failed": r.failed, "abandoned": r.abandoned,
                     "reason": r.reason or None, **collector_answers(r)} for r in live.exports],
     }

@@ -23,19 +23,18 @@ from .terminal import say
 
 def _prefixes(trace: Trace) -> list[tuple[str, str, SpanRecord]]:
     """Tree guides in the seed's style: ├─ for a middle child, └─ for the last; and the
-    guide that runs on under the span (its children's │), for a second line."""
+    guide that runs on under the span (its children's │), for a second line.  A stack, not
+    recursion: a trace from a file may be thousands of spans deep."""
     rows: list[tuple[str, str, SpanRecord]] = []
-
-    def visit(span: SpanRecord, lead: str, last: bool, top: bool) -> None:
+    stack = [(root, "", True, True) for root in reversed(trace.roots)]
+    while stack:
+        span, lead, last, top = stack.pop()
         kids = trace.children(span)
         child_lead = "" if top else lead + ("   " if last else "│  ")
         under = child_lead + ("│  " if kids else "   ")
         rows.append(("" if top else lead + ("└─ " if last else "├─ "), under, span))
-        for i, child in enumerate(kids):
-            visit(child, child_lead, i == len(kids) - 1, False)
-
-    for root in trace.roots:
-        visit(root, "", True, True)
+        stack += [(child, child_lead, i == len(kids) - 1, False)
+                  for i, child in reversed(list(enumerate(kids)))]
     return rows
 
 
@@ -95,6 +94,10 @@ def trace_table(spans: Sequence[SpanRecord], width: int = 80,
     service_w = max(cell_len(heads[1]), *(cell_len(printable(s.service, 40)) for s in trace.spans))
     kind_w = max(cell_len(heads[2]), cell_len(_("log")) if logs else 0,
                  *(cell_len(kind_label(s.kind.name)) for s in trace.spans))
+    if logs:  # log lines may widen the span column, as long as the time axis keeps MIN_BAR
+        longest = max((cell_len(lead) + 2 + cell_len(printable(f"{e.severity} {e.body}"))
+                       for _p, lead, span, _l in rows for e in logs.get(span.span_id, ())), default=0)
+        name_w = max(name_w, min(longest, width - service_w - kind_w - 3 - MIN_BAR))
     wide = width - name_w - service_w - kind_w - 3 >= MIN_BAR
     guide_w = 0 if wide else max(cell_len(lead) for _p, lead, _s, _l in rows)
     left_w = name_w if wide else guide_w

@@ -35,7 +35,7 @@ from rich.console import Console
 from ..config import ServeConfig
 from ..i18n import _
 from ..report.terminal import consoles, say
-from ..tracing.destination import LOAD
+from ..tracing.destination import SERVE
 from ..tracing.pipeline import ExportPipeline
 from ..tracing.recent import RecentTraces
 from ..world.clock import RealClock, StopFlag
@@ -110,7 +110,7 @@ def run_serve(config: ServeConfig, stop: StopFlag | None = None) -> int:
     with guarded_std_streams(), stop_on_signals(stop):
         out, err = consoles()
         store = RecentTraces()
-        pipeline = ExportPipeline(config.export, LOAD, extra_processors=[store], logs=config.logs,
+        pipeline = ExportPipeline(config.export, SERVE, extra_processors=[store], logs=config.logs,
                                   metrics=config.metrics)
         try:
             telemetry = pipeline.telemetry(config.sampler)

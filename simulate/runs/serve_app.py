@@ -52,6 +52,7 @@ from .http_api import (
     world_request,
 )
 from .serve_workers import (
+    LAGGING_MEMBERS,
     MEMBERS,
     SKIP_UNSAMPLED,
     ConsumerGroup,
@@ -223,10 +224,13 @@ class ServeApp:
                                   profile=profile_for(optimizations), optimizations=optimizations,
                                   client_spans=self.config.client_spans,
                                   exception_signal=self.config.exception_signal, events=self._records)
+                # consumer-lag: a group that fell behind is down to one member on one partition,
+                # so the order's record waits behind the whole backlog, as in a single run.
+                members = LAGGING_MEMBERS if SCENARIOS[fault].consumer_backlog else MEMBERS
                 system = build_system(runtime, SCENARIOS[fault], order_ids=self._order_ids,
-                                      kafka_retention=1_000, kafka_partitions=MEMBERS)
+                                      kafka_retention=1_000, kafka_partitions=members)
                 world = self._worlds[(optimizations, fault)] = World(
-                    system, ConsumerGroup(system.email_worker, MEMBERS, on_error=self.failed), fault)
+                    system, ConsumerGroup(system.email_worker, members, on_error=self.failed), fault)
             return world
 
     def finish(self, timeout_s: float) -> None:

@@ -33,6 +33,7 @@ from ..world.clock import RunInterrupted
 from ..world.services.notification import EmailWorker
 
 MEMBERS = 8  # one consumer per partition of the serve worlds' topic (serve_app.py)
+LAGGING_MEMBERS = 1  # the consumer-lag world's group, down to one member: its backlog takes seconds
 IDLE_S = 0.05  # an idle consumer polls again after this (a nudge wakes it at once)
 
 

@@ -30,7 +30,7 @@ from ..report.otlp_input import InputError, Signals, read_signals
 from ..report.records import SpanRecord, by_trace
 from ..report.signals import by_span, series
 from ..report.terminal import consoles, say
-from ..report.view import trace_table
+from ..report.view import print_lines, trace_table
 from .common import EXIT_NOT_DELIVERED, OutputError, input_error
 from .pages import PageFile
 
@@ -85,7 +85,7 @@ def _print_view(found: Signals, traces: dict[int, list[SpanRecord]], console: Co
     """The first traces as trees, each log record under its span, and what else was read."""
     logs = by_span(found.logs)
     for spans in list(traces.values())[:SHOWN_TRACES]:
-        console.print(trace_table(spans, width=console.width, logs=logs))
+        print_lines(console, trace_table(spans, width=console.width, logs=logs))
         console.print()
     if len(traces) > SHOWN_TRACES:
         say(console, _("{count} more traces: see the page.").format(count=len(traces) - SHOWN_TRACES),

@@ -92,6 +92,13 @@ class ExportReport:
     signal: str = "traces"
     # The SDK's own figures (self_observability.py): metric name -> {"ok" or error.type: count}
     sdk: dict[str, dict[str, int]] = field(default_factory=dict)
+    # What the collector answered, from the exporter's otel.sdk.exporter.operation.duration:
+    # export calls made and their mean duration (each call's retries included).  Bytes and
+    # retries: the official exporters report neither, so they stay unknown (None).
+    batches: int | None = None
+    latency_ms: float | None = None
+    bytes: int | None = None
+    retries: int | None = None
 
     @property
     def not_delivered(self) -> int:
@@ -109,18 +116,20 @@ class ExportReport:
                             sum(r.exported for r in reports), sum(r.unconfirmed for r in reports),
                             sum(r.failed for r in reports), sum(r.abandoned for r in reports),
                             first.reason, first.hint, sum(r.dropped for r in reports),
-                            reports[0].signal, _added([r.sdk for r in reports]))
+                            reports[0].signal, _added([r.sdk for r in reports]),
+                            *_calls([(r.batches, r.latency_ms) for r in reports]))
 
     @staticmethod
     def of(destination: str, accounts: Accounts, signal: str = "traces",
-           sdk: dict[str, dict[str, int]] | None = None) -> ExportReport:
+           sdk: dict[str, dict[str, int]] | None = None, batches: int | None = None,
+           latency_ms: float | None = None) -> ExportReport:
         problem = accounts.first_problem
         # A cause that explains the failures (refused, unauthorised) beats a later
         # "not tried" or a cancellation.
         return ExportReport(destination, accounts.handed, accounts.exported, accounts.unconfirmed,
                             accounts.failed, accounts.abandoned,
                             problem.reason if problem else "", problem.hint if problem else "",
-                            accounts.dropped, signal, sdk or {})
+                            accounts.dropped, signal, sdk or {}, batches, latency_ms)
 
 
 def _added(figures: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
@@ -130,3 +139,14 @@ def _added(figures: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]
             for key, n in counts.items():
                 total.setdefault(name, {})[key] = total.get(name, {}).get(key, 0) + n
     return total
+
+
+def _calls(figures: list[tuple[int | None, float | None]]) -> tuple[int | None, float | None]:
+    """Export calls added up, and their mean duration weighted by calls (None: unknown)."""
+    known = [(n, ms) for n, ms in figures if n is not None]
+    if not known:
+        return None, None
+    calls = sum(n for n, _ms in known)
+    timed = [(n, ms) for n, ms in known if ms is not None]
+    mean = sum(n * ms for n, ms in timed) / sum(n for n, _ms in timed) if timed and calls else None
+    return calls, mean

@@ -17,6 +17,7 @@ gives up at once (guard.py says how).
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,10 +59,17 @@ class Policy:
 
     threshold: int | None = None  # failed batches in a row that open the circuit
     cooldown_s: float = 2.0  # between looks at the endpoint while the circuit is open
+    # The batch processors' schedule delay when OTEL_BSP_/OTEL_BLRP_SCHEDULE_DELAY is unset
+    # (None: the SDK's 5 s and 1 s).  serve shows each order's trace as it happens.
+    schedule_delay_ms: float | None = None
+
+    def delay(self, variable: str) -> float | None:
+        return None if os.environ.get(variable, "").strip() else self.schedule_delay_ms
 
 
 SINGLE = Policy()
 LOAD = Policy(threshold=3)
+SERVE = Policy(threshold=3, schedule_delay_ms=200)
 DEFAULT_CAPACITY = 2048  # the SDK's OTEL_BSP_MAX_QUEUE_SIZE default, if its metric is missing
 SDK_FIGURES = {
     "traces": (OTEL_SDK_EXPORTER_SPAN_EXPORTED, OTEL_SDK_PROCESSOR_SPAN_PROCESSED),
@@ -82,7 +90,7 @@ class Shipment:
         self._holder: list[Any] = []
         self.ready = threading.Thread(target=lambda: self._holder.append(
             build(name, settings, self.sdk.meter_provider)), name="ordertrace-exporter", daemon=True)
-        otlp = name == "otlp"
+        otlp = self.otlp = name == "otlp"
         diagnoser = ExportDiagnoser(lambda: self.sdk.counts(OTEL_SDK_EXPORTER_OPERATION_DURATION),
                                     settings.endpoint if otlp else None, settings.plaintext,
                                     settings.certificate, settings.timeout_s)
@@ -106,8 +114,13 @@ class Shipment:
 
     def report(self) -> ExportReport:
         figures = {name: self.sdk.outcomes(name) for name in SDK_FIGURES[self.signal]}
+        calls = self.sdk.points(OTEL_SDK_EXPORTER_OPERATION_DURATION).values()
+        batches = sum(point.count for point in calls)
+        seconds = sum(point.sum for point in calls)
         return ExportReport.of(self.description, self.accounts, self.signal,
-                               sdk={name: counts for name, counts in figures.items() if counts})
+                               sdk={name: counts for name, counts in figures.items() if counts},
+                               batches=batches if self.otlp else None,
+                               latency_ms=seconds / batches * 1000 if batches and self.otlp else None)
 
 
 class _Queued:
@@ -195,6 +208,7 @@ class Destination(_Queued, SpanProcessor):
         shipment = Shipment(name, settings, policy)
         with SelfObservability.enabled():
             processor = BatchSpanProcessor(_GuardedSpanExporter(shipment),
+                                           schedule_delay_millis=policy.delay("OTEL_BSP_SCHEDULE_DELAY"),
                                            meter_provider=shipment.sdk.meter_provider)
         super().__init__(shipment, processor, OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY)
 
@@ -236,6 +250,7 @@ class LogDestination(_Queued, LogRecordProcessor):
         shipment = Shipment(name, settings, policy)
         with SelfObservability.enabled():
             processor = BatchLogRecordProcessor(_GuardedLogExporter(shipment),
+                                                schedule_delay_millis=policy.delay("OTEL_BLRP_SCHEDULE_DELAY"),
                                                 meter_provider=shipment.sdk.meter_provider)
         super().__init__(shipment, processor, OTEL_SDK_PROCESSOR_LOG_QUEUE_CAPACITY)
 

@@ -70,12 +70,39 @@ class SdkLogLines(logging.Handler):
             self._write(f"⚠ OpenTelemetry ({record.name}): {line}\n")
 
 
+class _Held(logging.Handler):
+    """Keeps the SDK's lines (a few) from the imports on, until a run routes the rest."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < MAX_LINES:
+            self.records.append(record)
+
+
+_HELD = _Held()
+
+
+def hold() -> None:
+    """From now until ``routed``, the SDK's log lines are kept, not printed."""
+    logger = logging.getLogger(ROOT)
+    if _HELD not in logger.handlers:
+        logger.addHandler(_HELD)
+        logger.propagate = False
+
+
 @contextmanager
 def routed(write: Callable[[str], object], env: Mapping[str, str] | None = None) -> Iterator[SdkLogLines]:
     """For the length of a run, the SDK's log lines go through one SdkLogLines handler."""
     logger = logging.getLogger(ROOT)
     handler = SdkLogLines(write, configured_secrets(os.environ if env is None else env))
     saved = logger.propagate, logger.level
+    # What the SDK said while it was imported (a malformed OTEL_RESOURCE_ATTRIBUTES) is not
+    # repeated: the configuration check that follows says it in one line, with exit 2.
+    _HELD.records = []
+    logger.removeHandler(_HELD)
     logger.addHandler(handler)
     logger.propagate = False
     if logger.level == logging.NOTSET or logger.level > logging.WARNING:

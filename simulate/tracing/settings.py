@@ -300,9 +300,10 @@ def resolve(exporter: str | None = None, endpoint: str | None = None,
 def resolve_signals(exporter: str | None = None, endpoint: str | None = None,
                     env: Mapping[str, str] | None = None, protocol: str | None = None,
                     off: bool = False) -> tuple[ExportSettings, ExportSettings, ExportSettings]:
-    """Traces, logs and metrics.  ``--exporter`` names the traces' exporters only; ``off``
-    (--no-export) turns all three off; the rest applies to each."""
+    """Traces, logs and metrics.  Every flag applies to the three signals, as it wins over
+    the variables (``--exporter console``: all three on the console; ``off``, --no-export:
+    none); without flags each signal reads its own OTEL_<SIGNAL>_EXPORTER and variables."""
     traces = resolve("none" if off else exporter, endpoint, env, protocol)
-    logs, metrics = (resolve("none" if off else None, endpoint, env, protocol, signal=signal)
+    logs, metrics = (resolve("none" if off else exporter, endpoint, env, protocol, signal=signal)
                      for signal in ("logs", "metrics"))
     return traces, logs, metrics

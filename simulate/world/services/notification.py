@@ -93,7 +93,7 @@ class EmailWorker(Service):
         """Every notification published: consumed by this group, queued, or dropped."""
         return self._kafka.backlog(TOPIC, self.group)
 
-    def poll(self, max_records: int = 100) -> int:
+    def poll(self, max_records: int = 1000) -> int:
         """Process the messages not yet seen by this consumer group (at most ``max_records``);
         return how many."""
         records = self._kafka.poll(TOPIC, self.group, max_records)
