@@ -26,12 +26,6 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
-from opentelemetry.sdk.metrics.export import (
-    MetricExporter,
-    MetricExportResult,
-    MetricsData,
-    PeriodicExportingMetricReader,
-)
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.semconv._incubating.metrics.otel_metrics import (
@@ -185,20 +179,25 @@ class _Queued:
         return self.shipment.report()
 
 
-class _GuardedSpanExporter(SpanExporter):
+class _Guarded:
+    """The part the guarded span and log exporters share: the shipment, and nothing of their
+    own to flush or to close (the destination shuts the shared exporter down once)."""
+
     def __init__(self, shipment: Shipment):
         self._shipment = shipment
-
-    def export(self, spans: Any) -> SpanExportResult:
-        batch = list(spans)
-        sent = self._shipment.send(len(batch), lambda e: e.export(batch) is SpanExportResult.SUCCESS)
-        return SpanExportResult.SUCCESS if sent else SpanExportResult.FAILURE
 
     def shutdown(self) -> None:
         self._shipment.guard.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
+
+
+class _GuardedSpanExporter(_Guarded, SpanExporter):
+    def export(self, spans: Any) -> SpanExportResult:
+        batch = list(spans)
+        sent = self._shipment.send(len(batch), lambda e: e.export(batch) is SpanExportResult.SUCCESS)
+        return SpanExportResult.SUCCESS if sent else SpanExportResult.FAILURE
 
 
 class Destination(_Queued, SpanProcessor):
@@ -226,21 +225,12 @@ class Destination(_Queued, SpanProcessor):
         self.close()
 
 
-class _GuardedLogExporter(LogRecordExporter):
-    def __init__(self, shipment: Shipment):
-        self._shipment = shipment
-
+class _GuardedLogExporter(_Guarded, LogRecordExporter):
     def export(self, batch: Any) -> LogRecordExportResult:
         records = list(batch)
         sent = self._shipment.send(len(records),
                                    lambda e: e.export(records) is LogRecordExportResult.SUCCESS)
         return LogRecordExportResult.SUCCESS if sent else LogRecordExportResult.FAILURE
-
-    def shutdown(self) -> None:
-        self._shipment.guard.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
 
 
 class LogDestination(_Queued, LogRecordProcessor):
@@ -263,96 +253,3 @@ class LogDestination(_Queued, LogRecordProcessor):
 
     def shutdown(self) -> None:
         self.close()
-
-
-def count_points(data: MetricsData) -> int:
-    return sum(len(metric.data.data_points) for rm in data.resource_metrics
-               for sm in rm.scope_metrics for metric in sm.metrics)
-
-
-class _GuardedMetricExporter(MetricExporter):
-    """Takes the official exporter's temporality and aggregation preferences (which it read
-    from OTEL_EXPORTER_OTLP_METRICS_*), so the reader asks for what it would have asked."""
-
-    def __init__(self, shipment: Shipment):
-        inner = shipment.exporter
-        super().__init__(preferred_temporality=getattr(inner, "_preferred_temporality", None),
-                         preferred_aggregation=getattr(inner, "_preferred_aggregation", None))
-        self._shipment = shipment
-        self.closed = False
-
-    def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
-               **kwargs: Any) -> MetricExportResult:
-        if self.closed:  # a reader's last collection at shutdown: the run's flush sent it all
-            return MetricExportResult.SUCCESS
-        count = count_points(metrics_data)
-        accounts = self._shipment.accounts
-        accounts.offered(count)
-        if self._shipment.guard.abandoned:  # a second Ctrl-C came first: never sent
-            accounts.abandon(count, 0)
-            return MetricExportResult.FAILURE
-        sent = self._shipment.send(count, lambda e: e.export(metrics_data, timeout_millis)
-                                   is MetricExportResult.SUCCESS)
-        return MetricExportResult.SUCCESS if sent else MetricExportResult.FAILURE
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return True
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        return None  # shared by every service's reader: the destination shuts it down once
-
-
-class MetricDestination:
-    """Metric points to one exporter, through one periodic reader per service."""
-
-    def __init__(self, name: str, settings: ExportSettings, policy: Policy = SINGLE):
-        self.shipment = Shipment(name, settings, policy)
-        self.accounts = self.shipment.accounts
-        self.description = self.shipment.description
-        self._exporter: _GuardedMetricExporter | None = None
-        self._readers: list[PeriodicExportingMetricReader] = []
-        self._flusher: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def reader(self) -> PeriodicExportingMetricReader:
-        """A new reader for one service's MeterProvider (waits for the exporter)."""
-        with self._lock:
-            if self._exporter is None:
-                self._exporter = _GuardedMetricExporter(self.shipment)
-            reader = PeriodicExportingMetricReader(self._exporter)
-            self._readers.append(reader)
-            return reader
-
-    def flush(self, timeout_s: float) -> bool:
-        """Collect and export every reader's points once, at the end of a run (a single run's
-        only export): later calls wait for that one rather than export the points again."""
-        with self._lock:
-            if self._flusher is None:
-                readers = list(self._readers)
-
-                def collect() -> None:
-                    for reader in readers:
-                        reader.force_flush(30_000)
-
-                self._flusher = threading.Thread(target=collect, name="ordertrace-metrics-flush",
-                                                 daemon=True)
-                self._flusher.start()
-            flusher = self._flusher
-        flusher.join(timeout_s)
-        return not flusher.is_alive() and self.accounts.settled == self.accounts.handed
-
-    def abandon(self) -> int:
-        return self.shipment.guard.abandon()
-
-    def close(self) -> None:
-        with self._lock:
-            readers = list(self._readers)
-            if self._exporter is not None:
-                self._exporter.closed = True
-        for reader in readers:
-            reader.shutdown(timeout_millis=1000)
-        self.shipment.guard.shutdown()
-        self.shipment.sdk.shutdown()
-
-    def report(self) -> ExportReport:
-        return self.shipment.report()

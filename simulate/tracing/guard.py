@@ -122,14 +122,14 @@ class Guard:
             if not self._breaker.allows():
                 self.accounts.record(self._breaker.why, count)
                 return False
-            self._in_flight = count
+            self._in_flight += count  # several at once for metrics: one call per service
         try:
             delivered = send()
             crash = None
         except Exception as exc:  # noqa: BLE001 - an exporter that raises has failed, no more
             delivered, crash = False, exc
         with self._lock:
-            self._in_flight = 0
+            self._in_flight -= count
             if self._abandoned:
                 return delivered  # counted as unconfirmed by abandon()
         if delivered:

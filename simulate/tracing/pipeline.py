@@ -21,7 +21,8 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.sampling import Sampler
 
 from .accounting import UNITS, ExportReport
-from .destination import SINGLE, Destination, LogDestination, MetricDestination, Policy
+from .destination import SINGLE, Destination, LogDestination, Policy
+from .metric_destination import MetricDestination
 from .otlp_file import OtlpJsonFileProcessor, signal_path
 from .providers import Telemetry
 from .settings import ExportSettings
