@@ -27,7 +27,12 @@ def count_points(data: MetricsData) -> int:
 
 class _GuardedMetricExporter(MetricExporter):
     """Takes the official exporter's temporality and aggregation preferences (which it read
-    from OTEL_EXPORTER_OTLP_METRICS_*), so the reader asks for what it would have asked."""
+    from OTEL_EXPORTER_OTLP_METRICS_*), so the reader asks for what it would have asked.
+
+    Every service's reader exports through it: one call at a time (the gRPC exporter
+    rebuilds its channel on UNAVAILABLE, so concurrent calls fail), and at a run's end the
+    readers' points are gathered and sent as one request, as a collector would get them
+    from one process: a slow collector then costs one timeout, not one per service."""
 
     def __init__(self, shipment: Shipment):
         inner = shipment.exporter
@@ -35,19 +40,28 @@ class _GuardedMetricExporter(MetricExporter):
                          preferred_aggregation=getattr(inner, "_preferred_aggregation", None))
         self._shipment = shipment
         self.closed = False
+        self.gathered: list[MetricsData] | None = None  # a run's end: points kept, sent once
+        self._one_at_a_time = threading.Lock()
 
     def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000,
                **kwargs: Any) -> MetricExportResult:
         if self.closed:  # a reader's last collection at shutdown: the run's flush sent it all
             return MetricExportResult.SUCCESS
+        if self.gathered is not None:
+            self.gathered.append(metrics_data)
+            return MetricExportResult.SUCCESS
+        return self.send(metrics_data, timeout_millis)
+
+    def send(self, metrics_data: MetricsData, timeout_millis: float = 10_000) -> MetricExportResult:
         count = count_points(metrics_data)
         accounts = self._shipment.accounts
         accounts.offered(count)
         if self._shipment.guard.abandoned:  # a second Ctrl-C came first: never sent
             accounts.abandon(count, 0)
             return MetricExportResult.FAILURE
-        sent = self._shipment.send(count, lambda e: e.export(metrics_data, timeout_millis)
-                                   is MetricExportResult.SUCCESS)
+        with self._one_at_a_time:
+            sent = self._shipment.send(count, lambda e: e.export(metrics_data, timeout_millis)
+                                       is MetricExportResult.SUCCESS)
         return MetricExportResult.SUCCESS if sent else MetricExportResult.FAILURE
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
@@ -83,15 +97,18 @@ class MetricDestination:
         only export): later calls wait for that one rather than export the points again."""
         with self._lock:
             if self._flusher is None:
-                readers = list(self._readers)
+                readers, exporter = list(self._readers), self._exporter
 
-                def collect() -> None:  # every service at once: a slow collector costs one wait
-                    threads = [threading.Thread(target=reader.force_flush, args=(30_000,), daemon=True)
-                               for reader in readers]
-                    for thread in threads:
-                        thread.start()
-                    for thread in threads:
-                        thread.join()
+                def collect() -> None:  # every service's points, then one request
+                    if exporter is None:
+                        return
+                    exporter.gathered = []
+                    for reader in readers:
+                        reader.force_flush(30_000)
+                    gathered, exporter.gathered = exporter.gathered, None
+                    if gathered:
+                        exporter.send(MetricsData(resource_metrics=[
+                            rm for data in gathered for rm in data.resource_metrics]))
 
                 self._flusher = threading.Thread(target=collect, name="ordertrace-metrics-flush",
                                                  daemon=True)
