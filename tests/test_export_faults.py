@@ -30,7 +30,7 @@ def test_a_dead_collector_never_reaches_inside_an_order():
     assert root["count"] >= 200
     assert root["p99"] < 300 and root["max"] < 500  # 250 ms of simulated work, never seconds
     assert data["spans"]["failed"] == data["spans"]["created"] == accounted(data["spans"])
-    assert data["export_error"] == "connection refused"  # our look before the first batch
+    assert data["export_error"] == "UNAVAILABLE: connection refused"  # our look, in gRPC words
 
 
 def _restart_collector(down_s: float, env: dict | None = None) -> tuple[dict, int, float, int]:
@@ -125,7 +125,7 @@ def test_a_load_run_says_export_is_failing_on_the_progress_line_at_once():
                       "--endpoint", f"http://127.0.0.1:{free_port()}", timeout=120)
     assert result.returncode == 3
     progress = [line for line in result.stdout.splitlines() if "export failing" in line]
-    assert progress and "(connection refused)" in progress[0]
+    assert progress and "connection refused)" in progress[0]
     warnings = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("⚠ Could not export 33,000 of 33,000")
 

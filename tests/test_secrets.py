@@ -53,7 +53,7 @@ def test_credentials_in_the_url_are_never_printed_when_export_fails():
     for result in (single, load, plain):
         assert result.returncode == 3
         assert_nowhere(result.stdout, result.stderr)
-    assert json.loads(load.stdout)["export_error"] == "connection refused"
+    assert json.loads(load.stdout)["export_error"] == "UNAVAILABLE: connection refused"
 
 
 @pytest.mark.parametrize("headers,named", [

@@ -145,10 +145,10 @@ class ExportDiagnoser:
     operation in its self-observability metrics), sharpened by one probe per failure streak."""
 
     def __init__(self, read_counts: Any, endpoint: Endpoint | None, plaintext: bool,
-                 certificate: str | None, timeout_s: float):
+                 certificate: str | None, timeout_s: float, grpc: bool = False):
         self._read_counts = read_counts  # () -> {attributes: recordings} of operation.duration
         self._endpoint, self._plaintext, self._certificate = endpoint, plaintext, certificate
-        self._timeout_s = timeout_s
+        self._timeout_s, self._grpc = timeout_s, grpc
         self._seen: dict[Any, int] = {}
         self._probed: Attempt | None = None
         self._probe_done = False
@@ -164,7 +164,9 @@ class ExportDiagnoser:
         if self._endpoint is None:
             return None
         found = probe(self._endpoint, self._plaintext, self._certificate)
-        # Our own words for the gRPC case too: the exporter never got to say UNAVAILABLE.
+        if found is not None and self._grpc:
+            # What the gRPC exporter would have reported, had it been sent: UNAVAILABLE.
+            return Attempt(found.delivery, "UNAVAILABLE: " + found.reason, found.hint, found.retryable)
         return found
 
     def failure(self) -> Attempt:

@@ -87,7 +87,7 @@ class Shipment:
         otlp = self.otlp = name == "otlp"
         diagnoser = ExportDiagnoser(lambda: self.sdk.counts(OTEL_SDK_EXPORTER_OPERATION_DURATION),
                                     settings.endpoint if otlp else None, settings.plaintext,
-                                    settings.certificate, settings.timeout_s)
+                                    settings.certificate, settings.timeout_s, settings.protocol == "grpc")
         breaker = Breaker(policy.threshold, policy.cooldown_s, diagnoser.look)
         self.guard = Guard(self.accounts, breaker, diagnoser, self._shutdown_exporter)
         self.ready.start()

@@ -46,16 +46,16 @@ NOT_TRIED = Attempt(Delivery.FAILED, "not sent: the collector was failing")
 
 class Breaker:
     """Closed: every batch is sent.  Open: none is, until a look at the endpoint finds it
-    answering (at most once per ``cooldown_s``).  It opens when a look finds nothing there,
-    and after ``threshold`` failed batches in a row (None: only the former, and no look
-    before the first batch: a single run tries each signal once)."""
+    answering (at most once per ``cooldown_s``).  It looks before the first batch, and opens
+    when a look finds nothing there, or after ``threshold`` failed batches in a row (None:
+    only the former; a single run)."""
 
     def __init__(self, threshold: int | None, cooldown_s: float,
                  look: Callable[[], Attempt | None] = lambda: None):
         self._threshold, self._cooldown_s, self._look = threshold, cooldown_s, look
         self._failures = 0
         self._next_look = 0.0
-        self._looked_first = threshold is None
+        self._looked_first = False
         self.open = False
         self.why: Attempt = NOT_TRIED  # what keeps it open
 
