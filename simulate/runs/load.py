@@ -107,6 +107,8 @@ class LoadRun:
         # No emoji log in a load run; with the logs signal on, the services' lines still become
         # OTLP log records (and a failing step's exception a log-based event).
         self.records = OtlpLog(self.telemetry) if self.telemetry.has_logs else None
+        if self.records:  # loaded before the first order: lines never wait, unbounded, for it
+            self.records.flush()
         runtime = Runtime(telemetry=self.telemetry, clock=self.clock, log=self.records,
                           profile=profile_for(config.optimizations),
                           optimizations=config.optimizations, client_spans=config.client_spans,

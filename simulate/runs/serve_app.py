@@ -96,6 +96,8 @@ class ServeApp:
         # The log lines go to the recent traces (the page) and, as OTLP log records, to the
         # collector; a failing step's exception too.
         self._records = OtlpLog(telemetry) if telemetry.has_logs else None
+        if self._records:  # loaded before the first request, not during it
+            self._records.flush()
         self._log = TeeLog(TraceLog(store), self._records) if self._records else TraceLog(store)
         self._worlds: dict[tuple[frozenset[str], str], World] = {}  # (switches, fault) -> world
         self._order_ids = sequential_order_ids()  # one counter: ids unique across the worlds
