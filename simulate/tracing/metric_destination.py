@@ -28,6 +28,8 @@ def count_points(data: MetricsData) -> int:
 class _GuardedMetricExporter(MetricExporter):
     """Takes the official exporter's temporality and aggregation preferences (which it read
     from OTEL_EXPORTER_OTLP_METRICS_*), so the reader asks for what it would have asked.
+    A gap: MetricExporter has no public getter for them; the SDK's own reader reads the
+    same ``_preferred_*`` attributes, and so does this wrapper.
 
     Every service's reader exports through it: one call at a time (the gRPC exporter
     rebuilds its channel on UNAVAILABLE, so concurrent calls fail), and at a run's end the
