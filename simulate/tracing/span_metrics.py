@@ -152,7 +152,10 @@ class SpanMetrics(SpanProcessor):
     def _instruments_of(self, service: str) -> Instruments:
         found = self._instruments.get(service)
         if found is None:
-            found = self._instruments[service] = Instruments(self._meter(service))
+            with self._lock:  # once per service: the load run's threads may race here
+                found = self._instruments.get(service)
+                if found is None:
+                    found = self._instruments[service] = Instruments(self._meter(service))
         return found
 
     def _record(self, span: ReadableSpan) -> None:
