@@ -2,66 +2,16 @@
 it: checked at real receivers (gRPC and HTTP) started here, never a mock."""
 from __future__ import annotations
 
-import gzip
 import json
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from conftest import Running, free_port, run_main
 from simulate.receiver import OtlpReceiver
 
 TRACES_ONLY = {"OTEL_LOGS_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}  # receivers of traces
-
-
-class HttpReceiver:
-    """OTLP/HTTP traces on 127.0.0.1: every request's path, headers and spans kept."""
-
-    def __init__(self, status: int = 200, tls: tuple[str, str] | None = None):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                encoding = self.headers.get("Content-Encoding")
-                raw = gzip.decompress(body) if encoding == "gzip" else body
-                request = ExportTraceServiceRequest()
-                request.ParseFromString(raw)
-                received.append((self.path, dict(self.headers), request))
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if tls:
-            import ssl
-
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(tls[0], tls[1])
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_port
-        self.scheme = "https" if tls else "http"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def span_count(self) -> int:
-        return sum(len(ss.spans) for _, _, r in self.received for rs in r.resource_spans
-                   for ss in rs.scope_spans)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _spans_per_request(receiver: OtlpReceiver) -> list[int]:
@@ -105,15 +55,15 @@ def test_the_traces_endpoint_variable_wins_over_the_generic_one():
 
 
 def test_gzip_compression_reaches_an_http_receiver_compressed():
-    with HttpReceiver() as receiver:
+    with OtlpReceiver() as receiver:
         result = run_main("--no-view", "--speed", "0", env={
             **TRACES_ONLY, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.port}",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.http_endpoint,
             "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})
-    assert result.returncode == 0, result.stderr
-    assert receiver.span_count == 11
-    assert {path for path, _, _ in receiver.received} == {"/v1/traces"}  # appended to the base
-    assert {h.get("Content-Encoding") for _, h, _ in receiver.received} == {"gzip"}
+        assert result.returncode == 0, result.stderr
+        assert receiver.wait_for_spans(11)
+    assert set(receiver.calls) == {("http", "traces")}  # /v1/traces appended to the base
+    assert {m.get("content-encoding") for m in receiver.metadata} == {"gzip"}
 
 
 @pytest.fixture(scope="module")
@@ -128,15 +78,16 @@ def certificate(tmp_path_factory):
 
 def test_tls_with_the_certificate_variable_over_http(certificate):
     key, cert = certificate
-    with HttpReceiver(tls=(str(cert), str(key))) as receiver:
+    with OtlpReceiver(host="localhost", tls=(key.read_bytes(), cert.read_bytes())) as receiver:
+        assert receiver.http_endpoint.startswith("https://localhost:")
         result = run_main("--no-view", "--speed", "0", "--protocol", "http/protobuf",
-                          "--endpoint", f"https://localhost:{receiver.port}",
+                          "--endpoint", receiver.http_endpoint,
                           env={**TRACES_ONLY, "OTEL_EXPORTER_OTLP_CERTIFICATE": str(cert)})
         assert result.returncode == 0, result.stderr
-        assert receiver.span_count == 11
+        assert receiver.wait_for_spans(11)
         # Without the certificate the handshake fails, and the line says TLS.
         untrusted = run_main("--no-view", "--speed", "0", "--protocol", "http/protobuf",
-                             "--endpoint", f"https://localhost:{receiver.port}", env=TRACES_ONLY)
+                             "--endpoint", receiver.http_endpoint, env=TRACES_ONLY)
     assert untrusted.returncode == 3 and "TLS" in untrusted.stderr
 
 

@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
 from .self_observability import SelfObservability
 from .settings import ExportSettings
@@ -96,7 +96,3 @@ def build(name: str, settings: ExportSettings, meter_provider: MeterProvider) ->
     exporter = getattr(importlib.import_module(module), cls)
     with SelfObservability.enabled():
         return exporter(**overrides(settings), meter_provider=meter_provider)
-
-
-def span_exporter(name: str, settings: ExportSettings, meter_provider: MeterProvider) -> SpanExporter:
-    return build(name, settings, meter_provider)

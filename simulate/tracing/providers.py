@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 
-from opentelemetry._logs import Logger
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -102,9 +101,6 @@ class Telemetry:
                     provider.add_log_record_processor(processor)
                 self._logger_providers[service] = provider
             return self._logger_providers[service]
-
-    def logger(self, service: str) -> Logger:
-        return self.logger_provider(service).get_logger(NAMESPACE, __version__, schema_url=SCHEMA_URL)
 
     def meter_provider(self, service: str) -> MeterProvider:
         """Made on first use, with readers of its own (wait for the exporters: call it off the

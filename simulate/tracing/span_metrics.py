@@ -20,6 +20,7 @@ bounded list, then are recorded in order: nothing is measured on an order's path
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -131,8 +132,6 @@ class SpanMetrics(SpanProcessor):
         threading.Thread(target=run, name="ordertrace-metrics-ready", daemon=True).start()
 
     def wait_ready(self, timeout_s: float) -> bool:
-        import time
-
         deadline = time.monotonic() + timeout_s
         while not self._ready and time.monotonic() < deadline:
             time.sleep(0.005)
