@@ -22,3 +22,11 @@ def test_cjk_and_emoji_pass_unchanged():
 def test_escaping_cannot_push_past_the_limit():
     shown = printable("\x1b" * 1000, limit=100)
     assert len(shown) <= 100 and "\x1b" not in shown
+
+
+def test_urls_in_the_sdks_log_lines_are_masked_as_the_endpoint_is():
+    from simulate.tracing.sdk_logs import mask
+
+    line = "export to http://admin:p@ss@collector:4318/v1/traces?token=T0KEN failed (key=HDR-SECRET)"
+    shown = mask(line, ["HDR-SECRET"])
+    assert shown == "export to http://***@collector:4318/v1/traces?token=*** failed (key=***)"

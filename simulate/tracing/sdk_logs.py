@@ -21,12 +21,12 @@ from contextlib import contextmanager
 from urllib.parse import unquote
 
 from ..safe_text import printable
+from .settings import redact
 
 ROOT = "opentelemetry"
 SHOWN_BY_OUR_SUMMARY = ("opentelemetry.exporter",)
 MAX_LINES = 20  # distinct causes shown in one run; after that, silence
-_URL_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-_QUERY = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#]*)\?[^\s#]*")
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
 
 
 def configured_secrets(env: Mapping[str, str]) -> list[str]:
@@ -44,8 +44,9 @@ def configured_secrets(env: Mapping[str, str]) -> list[str]:
 def mask(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
-    text = _URL_CREDENTIALS.sub(r"\1***@", text)
-    return _QUERY.sub(r"\1?***", text)
+    # Each URL in the line as the endpoint itself is shown: credentials (up to the last @) and
+    # query and fragment values masked (settings.redact).
+    return _URL.sub(lambda found: redact(found.group()), text)
 
 
 class SdkLogLines(logging.Handler):
